@@ -1,0 +1,116 @@
+// Every setting is an environment variable, parsed once here into a frozen object. Nothing else reads
+// process.env. A bad value stops the process (exit code 2) with the variable, the problem and the default.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.join(' or ')}//`);
+
+/** name → [schema, default, description]. The README's configuration table is this list. */
+export const settings = {
+  NODE_ENV: [z.enum(['development', 'production', 'test']), 'development', 'production requires API_KEY'],
+  REDIS_URL: [url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379', 'Redis for queues, locks, rate limits'],
+  DATABASE_URL: [url(['postgresql:', 'postgres:']), 'postgresql://postgres@127.0.0.1:5432/matchday', 'PostgreSQL; the database is created if missing'],
+  PORT: [int(0, 65535), '3000', 'HTTP port (ROLE all or api)'],
+  HOST: [z.string().min(1), '0.0.0.0', 'HTTP bind address'],
+  API_KEY: [z.string().min(16, 'must be at least 16 characters').optional(), undefined, 'key for mutating routes and the dashboard; generated and logged once when unset outside production'],
+  METRICS_REQUIRE_API_KEY: [bool, 'false', 'protect /metrics with the API key too'],
+  ROLE: [z.enum(['all', 'worker', 'api']), 'all', 'all = HTTP + workers + schedules; worker = workers + schedules; api = HTTP only'],
+  WORKER_QUEUES: [z.string(), '', 'comma-separated queues this process consumes; empty = all'],
+  QUEUE_PREFIX: [z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'), 'matchday', 'Redis key prefix; may be a Cluster hash tag such as {matchday}'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
+  SHUTDOWN_TIMEOUT_MS: [int(0), '30000', 'how long in-flight jobs may finish after SIGTERM before they are aborted'],
+  WORKER_LOCK_DURATION_MS: [int(1000), '30000', 'BullMQ job lock; a dead worker\'s job is recovered within about this long'],
+  WORKER_STALLED_INTERVAL_MS: [int(1000), '30000', 'how often workers look for stalled jobs'],
+  SCHEDULES_ENABLED: [bool, 'true', 'register the queues\' schedules (ROLE all or worker)'],
+  SCHEDULES: [z.string(), '', 'per-schedule overrides: "queue=off" or "queue=<cron>" or "queue=every:<ms>", separated by ";"'],
+  CONCURRENCY: [z.string(), '', 'per-queue concurrency overrides: "queue=8,other=2"'],
+  ENQUEUE_TIMEOUT_MS: [int(100), '2000', 'HTTP answers 503 when Redis does not answer within this'],
+  IDEMPOTENCY_TTL_SECONDS: [int(1), '86400', 'how long an Idempotency-Key is remembered'],
+} as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
+
+type Settings = typeof settings;
+type Raw = { [K in keyof Settings]: z.output<Settings[K][0]> };
+
+export interface Config extends Omit<Raw, 'API_KEY' | 'WORKER_QUEUES' | 'SCHEDULES' | 'CONCURRENCY'> {
+  API_KEY: string;
+  API_KEY_GENERATED: boolean;
+  WORKER_QUEUES: readonly string[];
+  SCHEDULES: Readonly<Record<string, ScheduleOverride>>;
+  CONCURRENCY: Readonly<Record<string, number>>;
+}
+
+export type ScheduleOverride = { off: true } | { pattern: string } | { everyMs: number };
+
+export class ConfigError extends Error {}
+
+function parseSchedules(raw: string): Record<string, ScheduleOverride> {
+  const out: Record<string, ScheduleOverride> = {};
+  for (const part of raw.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new Error(`"${part}" is not queue=value`);
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (value === 'off') out[name] = { off: true };
+    else if (value.startsWith('every:')) {
+      const ms = Number(value.slice(6));
+      if (!Number.isInteger(ms) || ms < 1000) throw new Error(`"${part}": every: takes milliseconds ≥ 1000`);
+      out[name] = { everyMs: ms };
+    } else if (value.split(/\s+/).length >= 5) out[name] = { pattern: value };
+    else throw new Error(`"${part}": expected off, every:<ms> or a cron pattern`);
+  }
+  return out;
+}
+
+function parseConcurrency(raw: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value] = part.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!name || !Number.isInteger(n) || n < 1) throw new Error(`"${part}" is not queue=<positive integer>`);
+    out[name] = n;
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, [schema, def]] of Object.entries(settings)) {
+    const given = env[name];
+    const value = given === undefined || given === '' ? def : given;
+    const res = (schema as z.ZodType).safeParse(value);
+    if (res.success) raw[name] = res.data;
+    else problems.push(`${name}=${JSON.stringify(given)}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${def ?? 'none'})`);
+  }
+  const extra: Array<[string, () => unknown]> = [
+    ['SCHEDULES', () => parseSchedules(String(raw.SCHEDULES ?? ''))],
+    ['CONCURRENCY', () => parseConcurrency(String(raw.CONCURRENCY ?? ''))],
+    ['WORKER_QUEUES', () => String(raw.WORKER_QUEUES ?? '').split(',').map((s) => s.trim()).filter(Boolean)],
+  ];
+  for (const [name, parse] of extra) {
+    try {
+      raw[name] = parse();
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  if (raw.NODE_ENV === 'production' && !raw.API_KEY) {
+    problems.push('API_KEY: required when NODE_ENV=production (no default)');
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const generated = !raw.API_KEY;
+  return Object.freeze({
+    ...(raw as unknown as Config),
+    API_KEY: (raw.API_KEY as string | undefined) ?? randomBytes(24).toString('base64url'),
+    API_KEY_GENERATED: generated,
+  });
+}

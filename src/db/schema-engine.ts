@@ -1,0 +1,106 @@
+// Prisma's schema engine, run as WebAssembly: it applies and generates migrations with no native binary
+// (the native one cannot be downloaded on offline machines; see README "Database").
+// The package's own entry imports the .wasm file as an ES module, which Node 20 rejects, so we
+// instantiate it by hand exactly as its generated glue expects.
+import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+import { rootPath } from '../paths.js';
+
+const require = createRequire(import.meta.url);
+
+type Glue = typeof import('@prisma/schema-engine-wasm/schema_engine_bg') & {
+  __wbg_set_wasm(exports: WebAssembly.Exports): void;
+};
+
+let gluePromise: Promise<Glue> | undefined;
+
+async function loadGlue(): Promise<Glue> {
+  const dir = path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
+  const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as Glue;
+  const bytes = await readFile(path.join(dir, 'schema_engine_bg.wasm'));
+  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue as never });
+  glue.__wbg_set_wasm(instance.exports);
+  (instance.exports.__wbindgen_start as () => void)();
+  return glue;
+}
+
+export const SCHEMA_PATH = rootPath('prisma', 'schema.prisma');
+export const MIGRATIONS_DIR = rootPath('prisma', 'migrations');
+
+export async function readSchema(): Promise<string> {
+  return readFile(SCHEMA_PATH, 'utf8');
+}
+
+// PostgreSQL's internal one-byte "char" type (OID 18: pg_class.relkind and friends) is not among the
+// types @prisma/adapter-pg converts, so the schema engine's introspection of a live database fails with
+// "Column type 'char' could not be deserialized". Its values arrive from pg as strings already; we relabel
+// the column as text (OID 25) before the adapter converts the result.
+const PG_CHAR = 18;
+const PG_TEXT = 25;
+type Patchable = { performIO?: (...a: unknown[]) => Promise<{ fields: { dataTypeID: number }[] }>; startTransaction?: (...a: unknown[]) => Promise<unknown> };
+
+function relabelChar<T>(queryable: T): T {
+  const q = queryable as Patchable;
+  if (q.performIO) {
+    const performIO = q.performIO.bind(q);
+    q.performIO = async (...args) => {
+      const res = await performIO(...args);
+      for (const f of res.fields) if (f.dataTypeID === PG_CHAR) f.dataTypeID = PG_TEXT;
+      return res;
+    };
+  }
+  if (q.startTransaction) {
+    const start = q.startTransaction.bind(q);
+    q.startTransaction = async (...args) => relabelChar(await start(...args));
+  }
+  return queryable;
+}
+
+function introspectionSafeFactory(connectionString: string) {
+  const inner = new PrismaPg({ connectionString });
+  return {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    connect: async () => relabelChar(await inner.connect()),
+    connectToShadowDb: async () => relabelChar(await inner.connectToShadowDb()),
+  };
+}
+
+/** Opens a schema engine bound to one database. Call `free()` when done. */
+export async function openSchemaEngine(connectionString: string, schema?: string): Promise<SchemaEngine> {
+  gluePromise ??= loadGlue();
+  const glue = await gluePromise;
+  const datamodel = schema ?? (await readSchema());
+  const adapterFactory = bindMigrationAwareSqlAdapterFactory(introspectionSafeFactory(connectionString) as never);
+  return (glue.SchemaEngine as unknown as typeof SchemaEngine & {
+    new: (o: unknown, log: (s: string) => void, a: unknown) => Promise<SchemaEngine>;
+  }).new({ datamodels: [['schema.prisma', datamodel]] }, () => {}, adapterFactory);
+}
+
+export const NO_FILTERS = { externalTables: [], externalEnums: [] };
+
+/** Reads prisma/migrations/ in the shape the engine takes (the same layout `prisma migrate` uses). */
+export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationList> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const migrationDirectories = await Promise.all(
+    names.map(async (name) => ({
+      path: name,
+      migrationFile: {
+        path: 'migration.sql',
+        content: { tag: 'ok' as const, value: await readFile(path.join(dir, name, 'migration.sql'), 'utf8') },
+      },
+    })),
+  );
+  const lock = await readFile(path.join(dir, 'migration_lock.toml'), 'utf8').catch(() => null);
+  return {
+    baseDir: dir,
+    lockfile: { path: 'migration_lock.toml', content: lock },
+    shadowDbInitScript: '',
+    migrationDirectories,
+  };
+}
