@@ -20,13 +20,14 @@ await withScratchDatabase(baseUrl, async (scratchUrl) => {
     const migrationsList = await readMigrations();
     // The engine replays the existing migrations on the (empty) scratch database it is bound to, used as
     // the shadow database, and diffs the result against the schema.
-    const { stdout } = await engine.diff({
+    const { stdout: out } = await engine.diff({
       from: migrationsList.migrationDirectories.length ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
       to: { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: schema }] },
       script: true,
       exitCode: null,
       filters: NO_FILTERS,
     } as never);
+    const stdout = out ?? '';
     if (!stdout.trim() || /^-- This is an empty migration/.test(stdout.trim())) {
       console.log('schema.prisma matches the migrations: nothing to write');
       return;

@@ -1,0 +1,141 @@
+// Assembles the engine: start-up and shutdown order and every connection's settings live here.
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { ensureDatabase } from './db/admin.js';
+import { createDb, type Db } from './db/client.js';
+import { applyMigrations, pendingMigrations } from './db/migrate.js';
+import type { HttpContext } from './http/context.js';
+import { buildHttpServer, type HttpOptions } from './http/server.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import type { QueueDefinition } from './queue/define.js';
+import { Producer } from './queue/producer.js';
+import { reconcileSchedules } from './queue/schedules.js';
+import { createSinks } from './queue/sinks.js';
+import { WorkerPool } from './queue/workers.js';
+import { failFastConnection, withTimeout, workerConnection } from './redis.js';
+import { BreakerRegistry, Status } from './status.js';
+
+/** What every pipeline receives as `ctx.deps`. Features extend it through `extendDeps`. */
+export interface EngineDeps {
+  config: Readonly<Config>;
+  db: Db;
+  /** For pipelines: waits across reconnects. */
+  redis: Redis;
+  enqueue: Producer['enqueue'];
+  breakers: BreakerRegistry;
+  log: Logger;
+}
+
+export interface EngineOptions {
+  config: Readonly<Config>;
+  queues: readonly QueueDefinition[];
+  log: Logger;
+  /** Adds feature services (upstream clients …) to the deps pipelines get. */
+  extendDeps?: (base: EngineDeps) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  extraRoutes?: HttpOptions['extraRoutes'];
+  /** Skip creating the database and applying migrations (tests clone a migrated template). */
+  skipMigrations?: boolean;
+}
+
+export interface Engine {
+  config: Readonly<Config>;
+  db: Db;
+  producer: Producer;
+  metrics: Metrics;
+  status: Status;
+  workers?: WorkerPool;
+  http?: FastifyInstance;
+  deps: EngineDeps & Record<string, unknown>;
+  stop(): Promise<{ aborted: boolean }>;
+}
+
+const READY_TIMEOUT_MS = 1_500;
+
+export async function startEngine(o: EngineOptions): Promise<Engine> {
+  const { config, log } = o;
+  if (!o.skipMigrations) {
+    if (await ensureDatabase(config.DATABASE_URL)) log.info('created the database');
+    const applied = await applyMigrations(config.DATABASE_URL);
+    if (applied.length) log.info({ applied }, 'applied migrations');
+  }
+  const db = createDb(config.DATABASE_URL);
+  const fast = failFastConnection(config.REDIS_URL, 'engine:api');
+  fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
+  const shared = workerConnection(config.REDIS_URL, 'engine:shared');
+  shared.on('error', (err) => log.debug({ err: err.message }, 'redis (shared connection) error'));
+  await shared.ping();
+
+  const metrics = createMetrics();
+  const producer = new Producer(o.queues, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS);
+  const breakers = new BreakerRegistry();
+  const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
+  metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
+
+  const base: EngineDeps = { config, db, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, log };
+  const deps = { ...base, ...(await o.extendDeps?.(base)) };
+
+  let workers: WorkerPool | undefined;
+  if (config.ROLE !== 'api') {
+    const consumed = config.WORKER_QUEUES.length ? o.queues.filter((q) => config.WORKER_QUEUES.includes(q.name)) : o.queues;
+    const unknown = config.WORKER_QUEUES.filter((n) => !o.queues.some((q) => q.name === n));
+    if (unknown.length) log.warn({ unknown }, 'WORKER_QUEUES names queues that do not exist');
+    workers = new WorkerPool({
+      defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
+      lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
+      deps, log, metrics, sinks: createSinks(db, shared, config.QUEUE_PREFIX),
+    });
+    await workers.start();
+    log.info({ queues: consumed.map((q) => q.name) }, 'workers started');
+    if (config.SCHEDULES_ENABLED) {
+      await reconcileSchedules({ defs: o.queues, overrides: config.SCHEDULES, queue: (n) => producer.queue(n), redis: shared, prefix: config.QUEUE_PREFIX, log });
+    }
+  }
+
+  let migrationsApplied = false;
+  const check = async (name: string, fn: () => Promise<unknown>) => {
+    try {
+      await withTimeout(fn(), READY_TIMEOUT_MS, name);
+      return [name, { ok: true }] as const;
+    } catch (err) {
+      return [name, { ok: false, error: (err as Error).message }] as const;
+    }
+  };
+  const ctx: HttpContext = {
+    config, producer, redis: fast, db, metrics, status,
+    async ready() {
+      const checks = Object.fromEntries(
+        await Promise.all([
+          check('redis', () => fast.ping()),
+          check('postgres', () => db.$queryRaw`SELECT 1`),
+          check('migrations', async () => {
+            if (migrationsApplied) return;
+            const pending = await pendingMigrations((sql) => db.$queryRawUnsafe(sql));
+            if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
+            migrationsApplied = true;
+          }),
+        ]),
+      );
+      return { ok: Object.values(checks).every((c) => (c as { ok: boolean }).ok), checks };
+    },
+  };
+
+  const http = await buildHttpServer(ctx, { surface: config.ROLE === 'worker' ? 'ops' : 'all', log, extraRoutes: o.extraRoutes });
+  await http.listen({ port: config.PORT, host: config.HOST });
+
+  let stopping: Promise<{ aborted: boolean }> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('shutting down: no new requests or jobs');
+      await http.close();
+      const result = (await workers?.close(config.SHUTDOWN_TIMEOUT_MS)) ?? { aborted: false };
+      await producer.close();
+      await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
+      await db.$disconnect();
+      log.info(result, 'shut down');
+      return result;
+    })());
+
+  return { config, db, producer, metrics, status, workers, http, deps, stop };
+}

@@ -1,0 +1,18 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import type { Metrics } from '../metrics.js';
+import type { Producer } from '../queue/producer.js';
+import type { Status } from '../status.js';
+
+export interface HttpContext {
+  config: Readonly<Config>;
+  producer: Producer;
+  /** Fail-fast connection: commands error at once while Redis is down. */
+  redis: Redis;
+  db: Db;
+  metrics: Metrics;
+  status: Status;
+  /** Runs the readiness checks; each answers within the timeout. */
+  ready(): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; error?: string }> }>;
+}

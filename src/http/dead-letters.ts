@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { withTimeout } from '../redis.js';
+import type { HttpContext } from './context.js';
+import { HttpError } from './errors.js';
+
+const listQuery = z.object({
+  queue: z.string().optional(),
+  redriven: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.bigint().optional(),
+});
+
+const view = (d: { id: bigint; queue: string; jobId: string; jobName: string; payload: unknown; error: string; attempts: number; failedAt: Date; redrivenAt: Date | null; redriveJobId: string | null }) => ({
+  id: d.id.toString(), queue: d.queue, jobId: d.jobId, jobName: d.jobName, payload: d.payload, error: d.error,
+  attempts: d.attempts, failedAt: d.failedAt.toISOString(), redrivenAt: d.redrivenAt?.toISOString() ?? null, redriveJobId: d.redriveJobId,
+});
+
+export function registerDeadLetterRoutes(app: FastifyInstance, ctx: HttpContext) {
+  app.get('/dead-letters', async (req) => {
+    const q = listQuery.parse(req.query);
+    const rows = await ctx.db.deadLetter.findMany({
+      where: {
+        ...(q.queue ? { queue: q.queue } : {}),
+        ...(q.redriven ? { redrivenAt: q.redriven === 'true' ? { not: null } : null } : {}),
+        ...(q.before ? { id: { lt: q.before } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: q.limit,
+    });
+    return { items: rows.map(view), next: rows.length === q.limit ? rows.at(-1)!.id.toString() : null };
+  });
+
+  app.post('/dead-letters/:id/redrive', async (req, reply) => {
+    const { id } = z.object({ id: z.coerce.bigint() }).parse(req.params);
+    const dl = await ctx.db.deadLetter.findUnique({ where: { id } });
+    if (!dl) throw new HttpError(404, `no dead letter ${id}`);
+    if (dl.redrivenAt) return reply.status(200).send({ ...view(dl), action: 'already redriven' });
+    // A deterministic job id makes a double click (or two replicas) enqueue the job once.
+    const jobId = `redrive-${dl.id}`;
+    const { id: newJobId } = await withTimeout(ctx.producer.enqueue(dl.queue, dl.payload, { jobId }), ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
+    const updated = await ctx.db.deadLetter.update({ where: { id }, data: { redrivenAt: new Date(), redriveJobId: newJobId } });
+    return reply.status(202).send({ ...view(updated), action: 'redriven' });
+  });
+}

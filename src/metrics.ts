@@ -1,0 +1,67 @@
+// Prometheus metrics (prom-client), one registry per engine instance, prefix `matchday_`.
+// Counters come from the job wrapper, gauges are read from Redis at scrape time (cached briefly).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRIC_PREFIX = 'matchday_';
+
+export type QueueGaugeReader = () => Promise<Array<{ queue: string; counts: Record<string, number>; oldestWaitingAgeSeconds: number }>>;
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  const p = METRIC_PREFIX;
+  const m = {
+    registry,
+    jobDuration: new Histogram({
+      name: `${p}job_duration_seconds`,
+      help: 'Time a job attempt ran, by queue and outcome',
+      labelNames: ['queue', 'outcome'] as const,
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120, 600],
+      registers: [registry],
+    }),
+    jobsCompleted: new Counter({ name: `${p}jobs_completed_total`, help: 'Jobs that completed', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsFailed: new Counter({ name: `${p}jobs_failed_total`, help: 'Jobs that failed for good (no attempt left or not retryable)', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsRetried: new Counter({ name: `${p}jobs_retried_total`, help: 'Failed attempts that will be retried', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsDeadLettered: new Counter({ name: `${p}jobs_dead_lettered_total`, help: 'Jobs recorded in the dead-letter table', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsStalled: new Counter({ name: `${p}jobs_stalled_total`, help: 'Jobs found stalled (their worker died) and recovered', labelNames: ['queue'] as const, registers: [registry] }),
+    scheduleMissedTicks: new Counter({ name: `${p}schedule_missed_ticks_total`, help: 'Scheduled ticks skipped because they started more than one period late', labelNames: ['queue'] as const, registers: [registry] }),
+    httpDuration: new Histogram({
+      name: `${p}http_request_duration_seconds`,
+      help: 'HTTP request duration by route and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
+      registers: [registry],
+    }),
+    /** Wired by the engine: reads queue gauges at scrape time. */
+    setQueueGaugeReader(read: QueueGaugeReader) {
+      let cache: { at: number; value: Awaited<ReturnType<QueueGaugeReader>> } | undefined;
+      const cached = async () => {
+        if (!cache || Date.now() - cache.at > 1_000) cache = { at: Date.now(), value: await read().catch(() => []) };
+        return cache.value;
+      };
+      new Gauge({
+        name: `${p}queue_jobs`,
+        help: 'Jobs in each queue by state, read from Redis at scrape time',
+        labelNames: ['queue', 'state'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const q of await cached()) for (const [state, n] of Object.entries(q.counts)) this.set({ queue: q.queue, state }, n);
+        },
+      });
+      new Gauge({
+        name: `${p}queue_oldest_waiting_age_seconds`,
+        help: 'Age of the oldest waiting job per queue (0 when none waits)',
+        labelNames: ['queue'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const q of await cached()) this.set({ queue: q.queue }, q.oldestWaitingAgeSeconds);
+        },
+      });
+    },
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

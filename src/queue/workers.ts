@@ -1,0 +1,107 @@
+// Consumer side: one BullMQ Worker per consumed queue, wired to the job wrapper, cross-process cancel
+// and graceful shutdown with a deadline.
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { workerConnection } from '../redis.js';
+import type { QueueDefinition } from './define.js';
+import { RetryAfterError } from './errors.js';
+import { backoffDelay } from './retry-presets.js';
+import { cancelChannel } from './cancel.js';
+import { cancelReason, createJobRunner, type JobSinks } from './run-job.js';
+import { schedulePeriodMs } from './schedules.js';
+
+export interface WorkerPoolOptions {
+  defs: readonly QueueDefinition[];
+  redisUrl: string;
+  prefix: string;
+  concurrency: Readonly<Record<string, number>>;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  deps: unknown;
+  log: Logger;
+  metrics: Metrics;
+  sinks: JobSinks;
+}
+
+export class WorkerPool {
+  readonly workers = new Map<string, Worker>();
+  private readonly shutdown = new AbortController();
+  private subscriber?: Redis;
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly o: WorkerPoolOptions) {}
+
+  async start(): Promise<void> {
+    const { o } = this;
+    for (const def of o.defs) {
+      const handler = await def.handler();
+      const run = createJobRunner({
+        def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
+        shutdownSignal: this.shutdown.signal, schedulePeriodMs: schedulePeriodMs(def),
+      });
+      const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
+      connection.on('error', () => {}); // reported through the worker's own 'error' event
+      this.connections.push(connection);
+      const worker = new Worker(def.name, (job, _token, signal) => run(job, signal), {
+        connection,
+        prefix: o.prefix,
+        concurrency: o.concurrency[def.name] ?? def.concurrency,
+        lockDuration: o.lockDurationMs,
+        stalledInterval: o.stalledIntervalMs,
+        maxStalledCount: 1,
+        ...(def.rateLimit ? { limiter: { max: def.rateLimit.max, duration: def.rateLimit.durationMs } } : {}),
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+            err instanceof RetryAfterError ? err.delayMs : backoffDelay(def.retry, attemptsMade),
+        },
+        autorun: false,
+      });
+      worker.on('error', (err) => o.log.warn({ queue: def.name, err }, 'worker error (it reconnects by itself)'));
+      worker.on('stalled', (jobId) => {
+        o.metrics.jobsStalled.inc({ queue: def.name });
+        o.log.warn({ queue: def.name, jobId }, 'stalled job recovered: its worker stopped renewing the lock');
+      });
+      this.workers.set(def.name, worker);
+    }
+    await this.subscribeToCancels();
+    for (const w of this.workers.values()) void w.run().catch((err) => o.log.error({ err }, 'worker stopped'));
+    await Promise.all([...this.workers.values()].map((w) => w.waitUntilReady()));
+  }
+
+  /** DELETE /jobs/… in any process publishes here; the process holding the job aborts it. */
+  private async subscribeToCancels() {
+    const sub = workerConnection(this.o.redisUrl, 'engine:cancel-subscriber');
+    sub.on('error', () => {});
+    sub.on('message', (_channel, message) => {
+      try {
+        const { queue, jobId, reason } = JSON.parse(message) as { queue: string; jobId: string; reason?: string };
+        const worker = this.workers.get(queue);
+        if (worker?.cancelJob(jobId, cancelReason(reason ?? 'cancelled'))) this.o.log.info({ queue, jobId }, 'job cancelled');
+      } catch (err) {
+        this.o.log.warn({ err }, 'bad cancel message');
+      }
+    });
+    await sub.subscribe(cancelChannel(this.o.prefix));
+    this.subscriber = sub;
+  }
+
+  /** Stop taking jobs; let running ones finish until `deadlineMs`, then abort them through their signals. */
+  async close(deadlineMs: number): Promise<{ aborted: boolean }> {
+    const closing = Promise.all([...this.workers.values()].map((w) => w.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((r) => (timer = setTimeout(() => r('deadline'), deadlineMs)));
+    const first = await Promise.race([closing.then(() => 'closed' as const), deadline]);
+    clearTimeout(timer);
+    if (first === 'deadline') {
+      this.o.log.warn({ deadlineMs }, 'shutdown deadline passed: aborting running jobs');
+      this.shutdown.abort();
+      await closing;
+    }
+    // We passed the connections in, so BullMQ treats them as shared and leaves them open.
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    this.subscriber?.disconnect();
+    return { aborted: first === 'deadline' };
+  }
+}

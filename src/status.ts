@@ -1,0 +1,80 @@
+// What /status and the queue gauges report, read from Redis.
+import type { Redis } from 'ioredis';
+import type { ScheduleOverride } from './config.js';
+import type { Producer } from './queue/producer.js';
+import { effectiveSchedule, lastRunKey } from './queue/schedules.js';
+
+export interface BreakerInfo {
+  name: string;
+  state: 'closed' | 'open' | 'half-open';
+  [k: string]: unknown;
+}
+
+/** Later features (upstream clients) register their circuit breakers here. */
+export class BreakerRegistry {
+  private readonly sources = new Map<string, () => BreakerInfo>();
+  register(name: string, read: () => BreakerInfo) {
+    this.sources.set(name, read);
+  }
+  list(): BreakerInfo[] {
+    return [...this.sources.values()].map((read) => read());
+  }
+}
+
+const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
+
+export class Status {
+  constructor(
+    private readonly producer: Producer,
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly overrides: Readonly<Record<string, ScheduleOverride>>,
+    readonly breakers: BreakerRegistry,
+  ) {}
+
+  async queueStats() {
+    return Promise.all(
+      [...this.producer.queues.entries()].map(async ([name, q]) => {
+        const [counts, oldest, isPaused] = await Promise.all([q.getJobCounts(...STATES), q.getJobs(['wait'], 0, 0, true), q.isPaused()]);
+        const oldestJob = oldest[0];
+        // BullMQ 6 no longer reports paused jobs as a state: a paused queue's waiting jobs are the paused ones.
+        counts.paused = isPaused ? (counts.waiting ?? 0) : 0;
+        return {
+          queue: name,
+          paused: isPaused,
+          counts: counts as Record<string, number>,
+          oldestWaitingAgeSeconds: oldestJob ? Math.max(0, (Date.now() - oldestJob.timestamp) / 1000) : 0,
+        };
+      }),
+    );
+  }
+
+  async full() {
+    const [stats, lastRuns, schedules] = await Promise.all([this.queueStats(), this.redis.hgetall(lastRunKey(this.prefix)), this.schedules()]);
+    const workers = await Promise.all(stats.map((s) => this.producer.queue(s.queue).getWorkersCount().catch(() => null)));
+    return {
+      queues: stats.map((s, i) => ({ name: s.queue, description: this.producer.def(s.queue).description, paused: s.paused, counts: s.counts, workers: workers[i], oldestWaitingAgeSeconds: Math.round(s.oldestWaitingAgeSeconds * 1000) / 1000 })),
+      schedules: schedules.map((s) => ({ ...s, lastRun: lastRuns[s.queue] ? JSON.parse(lastRuns[s.queue]!) : null })),
+      breakers: this.breakers.list(),
+    };
+  }
+
+  private async schedules() {
+    const out = [];
+    for (const def of this.producer.defs.values()) {
+      if (!def.schedule) continue;
+      const eff = effectiveSchedule(def, this.overrides);
+      const registered = eff ? await this.producer.queue(def.name).getJobScheduler(def.name) : undefined;
+      out.push({
+        queue: def.name,
+        enabled: Boolean(eff),
+        pattern: eff?.pattern ?? null,
+        tz: eff?.tz ?? null,
+        everyMs: eff?.everyMs ?? null,
+        missed: def.schedule.missed,
+        nextRun: registered?.next ? new Date(registered.next).toISOString() : null,
+      });
+    }
+    return out;
+  }
+}
