@@ -1,43 +1,5 @@
-// Entry point: parse configuration, start the engine, shut down cleanly on SIGTERM/SIGINT.
-import { pino } from 'pino';
+// Entry point of `npm start`.
 import { queues } from '../queues/index.js';
-import { ConfigError, loadConfig } from './config.js';
-import { startEngine } from './engine.js';
-import { createLogger } from './logger.js';
+import { runProcess } from './process.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
-}
-
-const log = createLogger(config.LOG_LEVEL, [config.API_KEY]);
-if (config.API_KEY_GENERATED) {
-  // The one place the key is printed (the main logger scrubs it everywhere else).
-  pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }).warn({ apiKey: config.API_KEY }, 'API_KEY is not set: generated one for this process; set API_KEY to keep it stable');
-}
-
-try {
-  const engine = await startEngine({ config, queues, log });
-  log.info({ role: config.ROLE, port: config.PORT, prefix: config.QUEUE_PREFIX }, 'matchday engine started');
-  const onSignal = (signal: string) => {
-    log.info({ signal }, 'signal received');
-    engine.stop().then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-} catch (err) {
-  log.fatal({ err }, 'start-up failed');
-  process.exit(1);
-}
+await runProcess({ queues });

@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/leak-guard.ts'],
     // Each file gets its own database and queue prefix, so files run in parallel safely.
     pool: 'forks',
     fileParallelism: true,

@@ -2,16 +2,26 @@
 // (same _prisma_migrations table and checksums), through the WebAssembly schema engine.
 // Replicas starting at once are safe: the schema engine holds PostgreSQL advisory lock 72707369 while
 // it applies, exactly like the CLI, so the others wait and then find nothing pending.
+import pg from 'pg';
 import { NO_FILTERS, openSchemaEngine, readMigrations } from './schema-engine.js';
 
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
-  const engine = await openSchemaEngine(databaseUrl);
+  // The usual case (every replica after the first, every restart) has nothing to apply: one cheap query.
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const pending = await pendingMigrations(async (sql) => (await client.query(sql)).rows);
+    if (!pending.length) return [];
+  } finally {
+    await client.end();
+  }
+  const { engine, close } = await openSchemaEngine(databaseUrl);
   try {
     const migrationsList = await readMigrations();
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
     return appliedMigrationNames;
   } finally {
-    engine.free();
+    await close();
   }
 }
 

@@ -62,25 +62,42 @@ function relabelChar<T>(queryable: T): T {
   return queryable;
 }
 
-function introspectionSafeFactory(connectionString: string) {
+// The schema engine never disposes the adapters it connects, so their pools (and the session-level
+// advisory lock it takes while migrating) would outlive it. We keep them and dispose them ourselves.
+function introspectionSafeFactory(connectionString: string, opened: Array<{ dispose(): Promise<void> }>) {
   const inner = new PrismaPg({ connectionString });
+  const track = <T extends { dispose(): Promise<void> }>(a: T) => (opened.push(a), relabelChar(a));
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
-    connect: async () => relabelChar(await inner.connect()),
-    connectToShadowDb: async () => relabelChar(await inner.connectToShadowDb()),
+    connect: async () => track(await inner.connect()),
+    connectToShadowDb: async () => track(await inner.connectToShadowDb()),
   };
 }
 
-/** Opens a schema engine bound to one database. Call `free()` when done. */
-export async function openSchemaEngine(connectionString: string, schema?: string): Promise<SchemaEngine> {
+export interface OpenSchemaEngine {
+  engine: SchemaEngine;
+  /** Frees the engine and closes every connection it opened. */
+  close(): Promise<void>;
+}
+
+/** Opens a schema engine bound to one database. Call `close()` when done. */
+export async function openSchemaEngine(connectionString: string, schema?: string): Promise<OpenSchemaEngine> {
   gluePromise ??= loadGlue();
   const glue = await gluePromise;
   const datamodel = schema ?? (await readSchema());
-  const adapterFactory = bindMigrationAwareSqlAdapterFactory(introspectionSafeFactory(connectionString) as never);
-  return (glue.SchemaEngine as unknown as typeof SchemaEngine & {
+  const opened: Array<{ dispose(): Promise<void> }> = [];
+  const adapterFactory = bindMigrationAwareSqlAdapterFactory(introspectionSafeFactory(connectionString, opened) as never);
+  const engine = await (glue.SchemaEngine as unknown as typeof SchemaEngine & {
     new: (o: unknown, log: (s: string) => void, a: unknown) => Promise<SchemaEngine>;
   }).new({ datamodels: [['schema.prisma', datamodel]] }, () => {}, adapterFactory);
+  return {
+    engine,
+    async close() {
+      engine.free();
+      await Promise.all(opened.map((a) => a.dispose().catch(() => {})));
+    },
+  };
 }
 
 export const NO_FILTERS = { externalTables: [], externalEnums: [] };

@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropDatabase, ensureDatabase, withDatabase } from '../src/db/admin.js';
+import { applyMigrations } from '../src/db/migrate.js';
+import { NO_FILTERS, openSchemaEngine, readSchema, SCHEMA_PATH } from '../src/db/schema-engine.js';
+import { TEST_DATABASE_URL } from './support/services.js';
+
+const name = `matchday_mig_${process.pid}_${Date.now()}`;
+const url = withDatabase(TEST_DATABASE_URL, name);
+afterAll(() => dropDatabase(TEST_DATABASE_URL, name));
+
+describe('migrations', () => {
+  it('creates a missing database once, even when replicas race', async () => {
+    const created = await Promise.all([ensureDatabase(url), ensureDatabase(url), ensureDatabase(url)]);
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect(await ensureDatabase(url)).toBe(false);
+  });
+
+  it('applies every migration once when three replicas start together', async () => {
+    const results = await Promise.all([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
+    const applied = results.flat();
+    expect(new Set(applied).size).toBe(applied.length);
+    expect(applied.length).toBeGreaterThan(0);
+    expect(await applyMigrations(url)).toEqual([]);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const { rows } = await c.query('SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL');
+    await c.end();
+    expect(rows.map((r) => r.migration_name).sort()).toEqual([...applied].sort());
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.checksum))).toBe(true);
+  });
+
+  it('produces exactly the schema in prisma/schema.prisma (empty diff)', async () => {
+    const schema = await readSchema();
+    const { engine, close } = await openSchemaEngine(url, schema);
+    try {
+      const res = await engine.diff({
+        from: { tag: 'schemaDatasource', files: [{ path: SCHEMA_PATH, content: schema }], configDir: '.' },
+        to: { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: schema }] },
+        script: true,
+        exitCode: null,
+        filters: NO_FILTERS,
+      } as never);
+      expect((res.stdout ?? '').trim()).toBe('-- This is an empty migration.');
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,0 +1,99 @@
+// Several real engine processes on one Redis and one PostgreSQL.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloneTestDatabase, uniquePrefix } from './support/db.js';
+import { waitFor } from './support/engine.js';
+import { startReplica, stopReplica, type Replica } from './support/processes.js';
+import { TEST_REDIS_URL } from './support/services.js';
+import { Queue } from 'bullmq';
+
+let db: Awaited<ReturnType<typeof cloneTestDatabase>>;
+let redis: Redis;
+const running: Replica[] = [];
+
+beforeAll(async () => {
+  db = await cloneTestDatabase();
+  redis = new Redis(TEST_REDIS_URL);
+});
+afterAll(async () => {
+  await Promise.all(running.map((r) => stopReplica(r, 'SIGKILL')));
+  redis?.disconnect();
+  await db?.drop();
+});
+
+async function replicas(n: number, env: Record<string, string>) {
+  const started = await Promise.all(Array.from({ length: n }, () => startReplica({ DATABASE_URL: db.url, ...env })));
+  running.push(...started);
+  return started;
+}
+
+function withQueue<T>(prefix: string, name: string, fn: (q: Queue) => Promise<T>): Promise<T> {
+  const q = new Queue(name, { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+  return fn(q).finally(() => q.close());
+}
+
+describe('schedules across replicas', () => {
+  it('three replicas starting at once produce exactly one job per tick', async () => {
+    const prefix = uniquePrefix();
+    const reps = await replicas(3, { QUEUE_PREFIX: prefix, WORKER_QUEUES: 'test-tick', ROLE: 'worker' });
+    await new Promise((r) => setTimeout(r, 6_000));
+    await Promise.all(reps.map((r) => stopReplica(r)));
+    const ticks = await redis.lrange(`${prefix}:test:ticks`, 0, -1);
+    const jobIds = ticks.map((t) => t.split(':').slice(1).join(':'));
+    expect(ticks.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(jobIds).size).toBe(jobIds.length); // no tick ran twice
+    // BullMQ names each tick's job after its slot: consecutive slots are one period apart, none missing.
+    const slots = jobIds.map((id) => Number(id.split(':').at(-1))).sort((a, b) => a - b);
+    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBe(1_000);
+    expect(await withQueue(prefix, 'test-tick', (q) => q.getJobSchedulersCount())).toBe(1);
+  });
+});
+
+describe('crash and shutdown', () => {
+  it('recovers a job whose worker was killed with kill -9, with its effect applied once', async () => {
+    const prefix = uniquePrefix();
+    const env = { QUEUE_PREFIX: prefix, WORKER_QUEUES: 'test-sleep', ROLE: 'worker', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+    const reps = await replicas(2, env);
+    const job = await withQueue(prefix, 'test-sleep', (q) => q.add('test-sleep', { ms: 3_000, effectKey: 'crash' }, { attempts: 3 }));
+    const startsKey = `${prefix}:test:crash:starts`;
+    const first = await waitFor(async () => (await redis.lrange(startsKey, 0, -1))[0], 10_000, 'job to start');
+    const holder = reps.find((r) => first.startsWith(`${r.pid}:`))!;
+    expect(holder).toBeDefined();
+    holder.child.kill('SIGKILL');
+    await waitFor(async () => (await redis.get(`${prefix}:test:crash:effects`)) === '1', 30_000, 'the other replica to finish the job');
+    const starts = await redis.lrange(startsKey, 0, -1);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]!.split(':')[0]).not.toBe(String(holder.pid));
+    const state = await withQueue(prefix, 'test-sleep', async (q) => (await q.getJob(job.id!))!.getState());
+    expect(state).toBe('completed');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await redis.get(`${prefix}:test:crash:effects`)).toBe('1');
+  });
+
+  it('on SIGTERM lets the in-flight job finish, then exits 0', async () => {
+    const prefix = uniquePrefix();
+    const [rep] = await replicas(1, { QUEUE_PREFIX: prefix, WORKER_QUEUES: 'test-sleep', ROLE: 'worker' });
+    const job = await withQueue(prefix, 'test-sleep', (q) => q.add('test-sleep', { ms: 1_500, effectKey: 'graceful' }));
+    await waitFor(() => redis.llen(`${prefix}:test:graceful:starts`), 10_000, 'job to start');
+    expect(await stopReplica(rep!)).toBe(0);
+    expect(await redis.get(`${prefix}:test:graceful:effects`)).toBe('1');
+    expect(await withQueue(prefix, 'test-sleep', async (q) => (await q.getJob(job.id!))!.getState())).toBe('completed');
+  });
+
+  it('aborts jobs still running at the shutdown deadline and leaves them to be retried', async () => {
+    const prefix = uniquePrefix();
+    const [rep] = await replicas(1, { QUEUE_PREFIX: prefix, WORKER_QUEUES: 'test-sleep', ROLE: 'worker', SHUTDOWN_TIMEOUT_MS: '500' });
+    const job = await withQueue(prefix, 'test-sleep', (q) => q.add('test-sleep', { ms: 30_000, effectKey: 'deadline' }, { attempts: 3, backoff: { type: 'engine', delay: 60_000 } }));
+    await waitFor(() => redis.llen(`${prefix}:test:deadline:starts`), 10_000, 'job to start');
+    const t = Date.now();
+    expect(await stopReplica(rep!)).toBe(0);
+    expect(Date.now() - t).toBeLessThan(5_000);
+    const after = await withQueue(prefix, 'test-sleep', async (q) => {
+      const j = (await q.getJob(job.id!))!;
+      return { state: await j.getState(), reason: j.failedReason, attempts: j.attemptsMade };
+    });
+    expect(after.state).toBe('delayed');
+    expect(after.reason).toMatch(/shutdown deadline/);
+    expect(await redis.get(`${prefix}:test:deadline:effects`)).toBeNull();
+  });
+});
