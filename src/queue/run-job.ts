@@ -3,8 +3,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Handler, QueueDefinition } from './define.js';
-import { classify, JobCancelledError, JobTimeoutError, NonRetryableError, ShutdownAbortError } from './errors.js';
+import type { Handler, JobContext, QueueDefinition } from './define.js';
+import { classify, JobTimeoutError, NonRetryableError } from './errors.js';
 
 export interface JobSinks {
   /** Called once when a job fails for good. Must be idempotent (a crash may replay it). */
@@ -20,101 +20,135 @@ export interface RunJobOptions {
   log: Logger;
   metrics: Metrics;
   sinks: JobSinks;
-  /** Aborted by the engine at the shutdown deadline. */
-  shutdownSignal: AbortSignal;
+  /** Jobs running in this process, so cancel requests and the shutdown deadline can abort them. */
+  running: Map<string, RunningJob>;
   /** The schedule period in ms when the queue is scheduled (for the missed-tick policy). */
   schedulePeriodMs?: number;
 }
 
-const CANCEL_PREFIX = 'cancel:';
+export const runningKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
+
+/**
+ * One job in flight. Its AbortController is created only when the pipeline reads `ctx.signal` or the job
+ * is aborted: an AbortController per job costs more than the rest of the wrapper together (Node 20).
+ */
+export class RunningJob {
+  private controller?: AbortController;
+  private rejectRun?: (err: Error) => void;
+  abortedWith?: Error;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith);
+    }
+    return this.controller.signal;
+  }
+
+  /** A promise that rejects when the job is aborted (for racing against the pipeline). */
+  whenAborted(): Promise<never> {
+    const p = new Promise<never>((_, reject) => (this.rejectRun = reject));
+    p.catch(() => {}); // observed by the race; no unhandled rejection when the pipeline wins
+    return p;
+  }
+
+  abort(reason: Error): void {
+    if (this.abortedWith) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.rejectRun?.(reason);
+  }
+}
+
+class Ctx implements JobContext {
+  private logger?: Logger;
+  constructor(
+    readonly queue: string,
+    readonly jobId: string,
+    readonly attempt: number,
+    readonly deps: unknown,
+    private readonly job: Job,
+    private readonly running: RunningJob,
+    private readonly baseLog: Logger,
+  ) {}
+  get log(): Logger {
+    return (this.logger ??= this.baseLog.child({ queue: this.queue, jobId: this.jobId, attempt: this.attempt }));
+  }
+  get signal(): AbortSignal {
+    return this.running.signal;
+  }
+  progress(value: number | object): Promise<void> {
+    return this.job.updateProgress(value);
+  }
+}
 
 export function createJobRunner(o: RunJobOptions) {
   const { def, metrics, sinks } = o;
   const queue = def.name;
   const maxAttempts = def.retry.attempts;
+  // Label lookups bound once per queue, not per job.
+  const durationCompleted = metrics.jobDuration.labels(queue, 'completed');
+  const completed = metrics.jobsCompleted.labels(queue);
 
-  async function run(job: Job, signal?: AbortSignal): Promise<unknown> {
+  async function run(job: Job): Promise<unknown> {
     const attempt = job.attemptsMade + 1;
     const startedAt = Date.now();
-    const log = o.log.child({ queue, jobId: job.id, attempt });
-    const scheduled = Boolean(job.repeatJobKey);
+    const jobId = String(job.id);
+    const running = new RunningJob();
+    const ctx = new Ctx(queue, jobId, attempt, o.deps, job, running, o.log);
 
     const parsed = def.payload.safeParse(job.data);
     if (!parsed.success) {
       const msg = `invalid payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
-      return fail(job, log, new NonRetryableError(msg), startedAt, attempt);
+      return fail(job, ctx, new NonRetryableError(msg), startedAt);
     }
 
+    const scheduled = Boolean(job.repeatJobKey);
     if (scheduled && def.schedule?.missed === 'skip' && o.schedulePeriodMs) {
       const due = job.timestamp + (job.opts.delay ?? 0);
       if (startedAt - due > o.schedulePeriodMs) {
         metrics.scheduleMissedTicks.inc({ queue });
-        log.warn({ lateMs: startedAt - due }, 'skipping a missed scheduled tick');
-        await sinks.scheduleRan?.(queue, { at: startedAt, jobId: String(job.id), outcome: 'skipped-missed' });
+        ctx.log.warn({ lateMs: startedAt - due }, 'skipping a missed scheduled tick');
+        await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'skipped-missed' });
         return { skipped: 'missed-tick' };
       }
     }
 
-    const controller = new AbortController();
-    const abort = (reason: Error) => !controller.signal.aborted && controller.abort(reason);
-    const timer = setTimeout(() => abort(new JobTimeoutError(`timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
-    const onCancel = () => {
-      const reason = String(signal?.reason ?? '');
-      abort(reason.startsWith(CANCEL_PREFIX) ? new JobCancelledError(reason.slice(CANCEL_PREFIX.length) || 'cancelled') : new ShutdownAbortError('worker closing'));
-    };
-    const onShutdown = () => abort(new ShutdownAbortError('shutdown deadline passed'));
-    signal?.addEventListener('abort', onCancel, { once: true });
-    o.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-    if (o.shutdownSignal.aborted) onShutdown();
-
-    const aborted = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-    });
-    aborted.catch(() => {}); // observed by the race below; avoid an unhandled rejection when the handler wins
-
+    const key = runningKey(queue, jobId);
+    o.running.set(key, running);
+    const timer = setTimeout(() => running.abort(new JobTimeoutError(`timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
     try {
-      const result = await Promise.race([
-        o.handler(parsed.data, {
-          queue,
-          jobId: String(job.id),
-          attempt,
-          log,
-          signal: controller.signal,
-          progress: (value) => job.updateProgress(value),
-          deps: o.deps,
-        }),
-        aborted,
-      ]);
-      metrics.jobDuration.observe({ queue, outcome: 'completed' }, (Date.now() - startedAt) / 1000);
-      metrics.jobsCompleted.inc({ queue });
+      const result = await Promise.race([o.handler(parsed.data, ctx), running.whenAborted()]);
+      durationCompleted.observe((Date.now() - startedAt) / 1000);
+      completed.inc();
       if (def.recordRuns) {
-        await sinks.pipelineRun?.({ queue, jobId: String(job.id), attempt, ok: true, startedAt: new Date(startedAt), finishedAt: new Date(), counts: countsOf(result) });
+        await sinks.pipelineRun?.({ queue, jobId, attempt, ok: true, startedAt: new Date(startedAt), finishedAt: new Date(), counts: countsOf(result) });
       }
-      if (scheduled) await sinks.scheduleRan?.(queue, { at: startedAt, jobId: String(job.id), outcome: 'completed' });
+      if (scheduled) await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'completed' });
       return result;
     } catch (err) {
-      return fail(job, log, err, startedAt, attempt);
+      return fail(job, ctx, err, startedAt);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onCancel);
-      o.shutdownSignal.removeEventListener('abort', onShutdown);
+      o.running.delete(key);
     }
   }
 
-  async function fail(job: Job, log: Logger, thrown: unknown, startedAt: number, attempt: number): Promise<never> {
+  async function fail(job: Job, ctx: Ctx, thrown: unknown, startedAt: number): Promise<never> {
+    const { attempt, jobId, log } = ctx;
     const c = classify(thrown);
     const final = c.kind === 'non-retryable' || attempt >= maxAttempts;
     metrics.jobDuration.observe({ queue, outcome: final ? 'failed' : 'retried' }, (Date.now() - startedAt) / 1000);
     const error = c.error;
     if (def.recordRuns) {
-      await sinks.pipelineRun?.({ queue, jobId: String(job.id), attempt, ok: false, startedAt: new Date(startedAt), finishedAt: new Date(), counts: {}, error: error.message }).catch((e) => log.error({ err: e }, 'could not record the pipeline run'));
+      await sinks.pipelineRun?.({ queue, jobId, attempt, ok: false, startedAt: new Date(startedAt), finishedAt: new Date(), counts: {}, error: error.message }).catch((e) => log.error({ err: e }, 'could not record the pipeline run'));
     }
     if (final) {
       metrics.jobsFailed.inc({ queue });
       log.error({ err: error, kind: c.kind }, 'job failed for good');
-      await sinks.deadLetter({ queue, jobId: String(job.id), jobName: job.name, payload: job.data, error, attempts: attempt });
+      await sinks.deadLetter({ queue, jobId, jobName: job.name, payload: job.data, error, attempts: attempt });
       metrics.jobsDeadLettered.inc({ queue });
-      if (job.repeatJobKey) await sinks.scheduleRan?.(queue, { at: startedAt, jobId: String(job.id), outcome: 'failed' });
+      if (job.repeatJobKey) await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'failed' });
       if (c.kind === 'non-retryable') throw new UnrecoverableError(`${error.name}: ${error.message}`);
       throw error;
     }
@@ -129,5 +163,3 @@ export function createJobRunner(o: RunJobOptions) {
 function countsOf(result: unknown): unknown {
   return result && typeof result === 'object' && 'counts' in result ? (result as { counts: unknown }).counts : {};
 }
-
-export const cancelReason = (why: string) => `${CANCEL_PREFIX}${why}`;

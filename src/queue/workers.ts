@@ -6,10 +6,10 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { workerConnection } from '../redis.js';
 import type { QueueDefinition } from './define.js';
-import { RetryAfterError } from './errors.js';
+import { JobCancelledError, RetryAfterError, ShutdownAbortError } from './errors.js';
 import { backoffDelay } from './retry-presets.js';
 import { cancelChannel } from './cancel.js';
-import { cancelReason, createJobRunner, type JobSinks } from './run-job.js';
+import { createJobRunner, runningKey, type JobSinks, type RunningJob } from './run-job.js';
 import { schedulePeriodMs } from './schedules.js';
 
 export interface WorkerPoolOptions {
@@ -27,7 +27,8 @@ export interface WorkerPoolOptions {
 
 export class WorkerPool {
   readonly workers = new Map<string, Worker>();
-  private readonly shutdown = new AbortController();
+  /** Jobs running in this process, by queue and job id. */
+  readonly running = new Map<string, RunningJob>();
   private subscriber?: Redis;
   private readonly connections: Redis[] = [];
 
@@ -39,12 +40,13 @@ export class WorkerPool {
       const handler = await def.handler();
       const run = createJobRunner({
         def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
-        shutdownSignal: this.shutdown.signal, schedulePeriodMs: schedulePeriodMs(def),
+        running: this.running, schedulePeriodMs: schedulePeriodMs(def),
       });
       const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
       connection.on('error', () => {}); // reported through the worker's own 'error' event
       this.connections.push(connection);
-      const worker = new Worker(def.name, (job, _token, signal) => run(job, signal), {
+      // One-argument processor: BullMQ then creates no AbortController per job; cancel goes through `running`.
+      const worker = new Worker(def.name, (job) => run(job), {
         connection,
         prefix: o.prefix,
         concurrency: o.concurrency[def.name] ?? def.concurrency,
@@ -77,8 +79,11 @@ export class WorkerPool {
     sub.on('message', (_channel, message) => {
       try {
         const { queue, jobId, reason } = JSON.parse(message) as { queue: string; jobId: string; reason?: string };
-        const worker = this.workers.get(queue);
-        if (worker?.cancelJob(jobId, cancelReason(reason ?? 'cancelled'))) this.o.log.info({ queue, jobId }, 'job cancelled');
+        const job = this.running.get(runningKey(queue, jobId));
+        if (job) {
+          job.abort(new JobCancelledError(reason ?? 'cancelled'));
+          this.o.log.info({ queue, jobId }, 'job cancelled');
+        }
       } catch (err) {
         this.o.log.warn({ err }, 'bad cancel message');
       }
@@ -96,7 +101,7 @@ export class WorkerPool {
     clearTimeout(timer);
     if (first === 'deadline') {
       this.o.log.warn({ deadlineMs }, 'shutdown deadline passed: aborting running jobs');
-      this.shutdown.abort();
+      for (const job of this.running.values()) job.abort(new ShutdownAbortError('shutdown deadline passed'));
       await closing;
     }
     // We passed the connections in, so BullMQ treats them as shared and leaves them open.

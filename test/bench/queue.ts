@@ -1,0 +1,75 @@
+// No-op jobs through the full engine wrapper (validation, job-scoped logger, metrics, abort signal)
+// versus a bare BullMQ Worker on the same Redis, same concurrency, same retention, same run.
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { arg, benchEngine, fmt, REDIS_URL, retention } from './support.js';
+
+/** Queues `n` jobs while the queue is paused; `go()` resumes it so timing starts with full queues. */
+async function fill(prefix: string, n: number) {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const q = new Queue('bench-noop', { connection, prefix });
+  await q.pause();
+  for (let i = 0; i < n; i += 1_000) {
+    await q.addBulk(Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({
+      name: 'bench-noop', data: { n: i + k },
+      opts: { removeOnComplete: { count: retention.completed.count }, removeOnFail: { count: retention.failed.count } },
+    })));
+  }
+  return { q, go: () => q.resume(), close: async () => { await q.obliterate({ force: true }); await q.close(); connection.disconnect(); } };
+}
+
+/** Waits until `n` jobs completed on `worker`, returns jobs per second from the first to the last. */
+function measure(worker: Worker, n: number): Promise<number> {
+  return new Promise((resolve) => {
+    let done = 0;
+    let started = 0;
+    worker.on('completed', () => {
+      if (done === 0) started = performance.now();
+      if (++done === n) resolve((n - 1) / ((performance.now() - started) / 1000));
+    });
+  });
+}
+
+async function bare(n: number, concurrency: number) {
+  const prefix = `bench-bare-${process.pid}`;
+  const { go, close } = await fill(prefix, n);
+  const worker = new Worker('bench-noop', async () => null, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency });
+  await worker.waitUntilReady();
+  const rate = measure(worker, n);
+  await go();
+  const r = await rate;
+  await worker.close();
+  await close();
+  return r;
+}
+
+async function engine(n: number, concurrency: number) {
+  const prefix = `bench-engine-${process.pid}`;
+  const { go, close } = await fill(prefix, n);
+  const e = await benchEngine(prefix, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
+  const rate = measure(e.workers!.workers.get('bench-noop')!, n);
+  await go();
+  const r = await rate;
+  await e.stop();
+  await close();
+  return r;
+}
+
+export async function run(args: string[]) {
+  const n = arg(args, 'jobs', 30_000);
+  const concurrency = arg(args, 'concurrency', 50);
+  const rounds = arg(args, 'rounds', 2);
+  console.log(`queue throughput: ${fmt(n)} no-op jobs, concurrency ${concurrency}, ${rounds} alternating rounds, Redis ${REDIS_URL}`);
+  const bares: number[] = [];
+  const engines: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    bares.push(await bare(n, concurrency));
+    engines.push(await engine(n, concurrency));
+    console.log(`  round ${i + 1}: bare BullMQ worker ${fmt(bares.at(-1)!)} jobs/s, engine ${fmt(engines.at(-1)!)} jobs/s`);
+  }
+  const best = (xs: number[]) => Math.max(...xs);
+  const ratio = best(engines) / best(bares);
+  console.log(`bare BullMQ worker (baseline): ${fmt(best(bares))} jobs/s (best of ${rounds})`);
+  console.log(`engine wrapper:                ${fmt(best(engines))} jobs/s (best of ${rounds})`);
+  console.log(`ratio engine/bare: ${fmt(ratio, 3)} (target ≥ 0.90) ${ratio >= 0.9 ? 'MET' : 'NOT MET'}`);
+}
