@@ -19,7 +19,7 @@ export const settings = {
   NODE_ENV: [z.enum(['development', 'production', 'test']), 'development', 'production requires API_KEY'],
   REDIS_URL: [url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379', 'Redis for queues, locks, rate limits'],
   DATABASE_URL: [url(['postgresql:', 'postgres:']), 'postgresql://postgres@127.0.0.1:5432/matchday', 'PostgreSQL; the database is created if missing'],
-  PORT: [int(0, 65535), '3000', 'HTTP port (ROLE all or api)'],
+  PORT: [int(0, 65535), '3000', 'HTTP port; ROLE=worker serves only /healthz, /readyz and /metrics on it'],
   HOST: [z.string().min(1), '0.0.0.0', 'HTTP bind address'],
   API_KEY: [z.string().min(16, 'must be at least 16 characters').optional(), undefined, 'key for mutating routes and the dashboard; generated and logged once when unset outside production'],
   METRICS_REQUIRE_API_KEY: [bool, 'false', 'protect /metrics with the API key too'],

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig, settings } from '../src/config.js';
 
 describe('configuration', () => {
   it('has a documented default for every setting', () => {
@@ -43,5 +44,14 @@ describe('configuration', () => {
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/PORT="abc"/);
     expect(res.stderr).toMatch(/default: 3000/);
+  });
+
+  it('is documented: the README lists every variable with its default', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [name, [, def]] of Object.entries(settings)) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, `README row for ${name}`).toBeDefined();
+      if (def) expect(row).toContain(`\`${def}\``);
+    }
   });
 });
