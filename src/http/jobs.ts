@@ -37,9 +37,11 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
 
   async function load(queueName: string, id: string) {
     const queue = ctx.producer.queue(queueName);
-    const job = await t(queue.getJob(id));
+    // State first, then the job: the job's fields are then at least as new as the state we report.
+    const state = await t(queue.getJobState(id));
+    const job = state === 'unknown' ? undefined : await t(queue.getJob(id));
     if (!job) throw new HttpError(404, `no job ${id} in queue ${queueName}`);
-    return { queue, job, state: await t(job.getState()) };
+    return { queue, job, state };
   }
 
   app.post('/jobs/:queue', async (req, reply) => {
