@@ -35,6 +35,29 @@ export const settings = {
   CONCURRENCY: [z.string(), '', 'per-queue concurrency overrides: "queue=8,other=2"'],
   ENQUEUE_TIMEOUT_MS: [int(100), '2000', 'HTTP answers 503 when Redis does not answer within this'],
   IDEMPOTENCY_TTL_SECONDS: [int(1), '86400', 'how long an Idempotency-Key is remembered'],
+  // ---- feed ingestion
+  ESPN_BASE_URL: [url(['http:', 'https:']), 'https://site.api.espn.com/apis/site/v2/sports/soccer', 'ESPN public API base'],
+  ESPN_LEAGUES: [z.string().min(1), 'eng.1,esp.1,ger.1,ita.1,fra.1,uefa.champions', 'ESPN league slugs to ingest'],
+  ESPN_RATE_LIMIT_PER_MIN: [int(1), '60', 'ESPN requests per minute, shared by all replicas'],
+  OPEN_METEO_FORECAST_URL: [url(['http:', 'https:']), 'https://api.open-meteo.com', 'Open-Meteo forecast API base'],
+  OPEN_METEO_ARCHIVE_URL: [url(['http:', 'https:']), 'https://archive-api.open-meteo.com', 'Open-Meteo archive API base (finished matches)'],
+  OPEN_METEO_GEOCODING_URL: [url(['http:', 'https:']), 'https://geocoding-api.open-meteo.com', 'Open-Meteo geocoding API base (venue coordinates)'],
+  OPEN_METEO_RATE_LIMIT_PER_MIN: [int(1), '300', 'Open-Meteo requests per minute, shared by all replicas'],
+  NEWS_FEEDS: [z.string(), 'bbc=https://feeds.bbci.co.uk/sport/football/rss.xml,sky=https://www.skysports.com/rss/12040', 'RSS feeds as name=url, comma-separated'],
+  NEWS_RATE_LIMIT_PER_MIN: [int(1), '30', 'RSS requests per minute per feed host, shared by all replicas'],
+  RATE_LIMITS_ENABLED: [bool, 'true', 'turn the shared upstream rate limits off (benchmarks, replay)'],
+  FEEDS_REPLAY_DIR: [z.string().optional(), undefined, 'read recorded payloads from this directory (laid out like test/fixtures/) instead of the network'],
+  LIVE_SNAPSHOT_TTL_SECONDS: [int(10), '300', 'how long a live match snapshot stays in Redis after its last update'],
+  // ---- predictions
+  ML_SERVICE_URL: [url(['http:', 'https:']).optional(), undefined, 'the ML service; unset = the built-in baseline model only'],
+  ML_SERVICE_TOKEN: [z.string().optional(), undefined, 'Bearer token for the ML service'],
+  PREDICT_CHUNK_SIZE: [int(1, 500), '100', 'matches per batch-predict call (the service takes at most 500)'],
+  PREDICT_CONCURRENCY: [int(1, 64), '8', 'batch-predict calls in flight against the ML service'],
+  PREDICT_DEBOUNCE_MS: [int(0), '30000', 'match events within this window cause one re-prediction'],
+  CONFIDENCE_CUTOFFS: [z.string().regex(/^0?\.\d+,0?\.\d+$/, 'must be two decimals "low,high"'), '0.45,0.60', 'confidence below the first is low, below the second medium, else high'],
+  RETRAIN_POLL_MS: [int(100), '15000', 'how often a retraining is polled (Retry-After wins when longer)'],
+  RETRAIN_MAX_DURATION_MS: [int(1000), '7200000', 'give up on a retraining after this long'],
+  RETRAIN_COOLDOWN_MS: [int(0), '21600000', 'drift alerts within this window start one retraining'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
 
 type Settings = typeof settings;

@@ -1,4 +1,5 @@
 // Assembles the engine: start-up and shutdown order and every connection's settings live here.
+import { FlowProducer } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -16,6 +17,7 @@ import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
 import { failFastConnection, withTimeout, workerConnection } from './redis.js';
 import { BreakerRegistry, Status } from './status.js';
+import { Upstream, type UpstreamOptions } from './upstream/client.js';
 
 /** What every pipeline receives as `ctx.deps`. Features extend it through `extendDeps`. */
 export interface EngineDeps {
@@ -25,6 +27,11 @@ export interface EngineDeps {
   redis: Redis;
   enqueue: Producer['enqueue'];
   breakers: BreakerRegistry;
+  metrics: Metrics;
+  /** Parent/child job trees (BullMQ flows) on the engine's queues. */
+  flows: FlowProducer;
+  /** Creates a resilient client for an upstream service; the engine closes it on shutdown. */
+  upstream(options: UpstreamOptions): Upstream;
   log: Logger;
 }
 
@@ -73,7 +80,15 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
   metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
 
-  const base: EngineDeps = { config, db, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, log };
+  const flows = new FlowProducer({ connection: shared, prefix: config.QUEUE_PREFIX });
+  flows.on('error', (err) => log.debug({ err: err.message }, 'flow producer error'));
+  const upstreams: Upstream[] = [];
+  const upstream = (options: UpstreamOptions) => {
+    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
+    upstreams.push(u);
+    return u;
+  };
+  const base: EngineDeps = { config, db, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, metrics, flows, upstream, log };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
@@ -131,6 +146,8 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       await http.close();
       const result = (await workers?.close(config.SHUTDOWN_TIMEOUT_MS)) ?? { aborted: false };
       await producer.close();
+      await flows.close();
+      await Promise.all(upstreams.map((u) => u.close()));
       await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
       await db.$disconnect();
       log.info(result, 'shut down');

@@ -25,6 +25,17 @@ export function createMetrics() {
     jobsDeadLettered: new Counter({ name: `${p}jobs_dead_lettered_total`, help: 'Jobs recorded in the dead-letter table', labelNames: ['queue'] as const, registers: [registry] }),
     jobsStalled: new Counter({ name: `${p}jobs_stalled_total`, help: 'Jobs found stalled (their worker died) and recovered', labelNames: ['queue'] as const, registers: [registry] }),
     scheduleMissedTicks: new Counter({ name: `${p}schedule_missed_ticks_total`, help: 'Scheduled ticks skipped because they started more than one period late', labelNames: ['queue'] as const, registers: [registry] }),
+    upstreamRequests: new Counter({ name: `${p}upstream_requests_total`, help: 'Requests to upstream services by outcome class (2xx, 3xx, 4xx, 5xx, error)', labelNames: ['upstream', 'status_class'] as const, registers: [registry] }),
+    upstreamDuration: new Histogram({
+      name: `${p}upstream_request_duration_seconds`,
+      help: 'Upstream request duration, headers and body',
+      labelNames: ['upstream'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    upstreamRateLimited: new Counter({ name: `${p}upstream_rate_limited_total`, help: 'Requests delayed or deferred by the shared rate limit', labelNames: ['upstream'] as const, registers: [registry] }),
+    circuitState: new Gauge({ name: `${p}circuit_state`, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['upstream'] as const, registers: [registry] }),
+    circuitTransitions: new Counter({ name: `${p}circuit_transitions_total`, help: 'Circuit breaker transitions by target state', labelNames: ['upstream', 'to'] as const, registers: [registry] }),
     httpDuration: new Histogram({
       name: `${p}http_request_duration_seconds`,
       help: 'HTTP request duration by route and status code',

@@ -1,0 +1,199 @@
+// The resilient upstream client: one per upstream service. A request goes through the shared rate
+// limit, then the circuit breaker, then an undici pool with capped connections, short timeouts, a
+// response size cap and a per-call deadline; its body is always consumed or discarded.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { BreakerRegistry } from '../status.js';
+import { defaultBreakerOptions, UpstreamBreaker, type BreakerOptions } from './breaker.js';
+import { CircuitOpenError, errorForStatus, UpstreamError, UpstreamRetryAfterError } from './errors.js';
+import { SharedRateLimiter, type RateLimit } from './rate-limit.js';
+
+export interface UpstreamOptions {
+  name: string;
+  baseUrl: string;
+  /** Connection cap: the pool is the bulkhead. */
+  connections?: number;
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** Whole-request deadline, on top of the caller's signal. */
+  requestTimeoutMs?: number;
+  maxResponseBytes?: number;
+  rateLimit?: RateLimit;
+  /** Waits up to this long for a rate-limit slot in process; longer, the job is sent back with the delay. */
+  rateLimitMaxWaitMs?: number;
+  breaker?: Partial<BreakerOptions>;
+  headers?: Record<string, string>;
+}
+
+export interface UpstreamEnv {
+  redis: Redis;
+  prefix: string;
+  metrics: Metrics;
+  breakers: BreakerRegistry;
+  log: Logger;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  json?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Conditional GET: sent as If-None-Match / If-Modified-Since. */
+  etag?: string | null;
+  lastModified?: string | null;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** 304: the payload has not changed since the given ETag / Last-Modified. */
+  notModified: boolean;
+  json<T = unknown>(): T;
+}
+
+const SOCKET_ERRORS = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+export class Upstream {
+  readonly name: string;
+  readonly breaker: UpstreamBreaker;
+  private readonly pool: Pool;
+  private readonly limiter?: SharedRateLimiter;
+  private readonly o: Required<Omit<UpstreamOptions, 'rateLimit' | 'breaker' | 'headers'>> & Pick<UpstreamOptions, 'headers'>;
+
+  constructor(options: UpstreamOptions, private readonly env: UpstreamEnv) {
+    this.name = options.name;
+    this.o = {
+      connections: 8, connectTimeoutMs: 5_000, headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000, requestTimeoutMs: 30_000,
+      maxResponseBytes: 10 * 1024 * 1024, rateLimitMaxWaitMs: 5_000, ...options,
+    };
+    const origin = new URL(options.baseUrl);
+    this.pool = new Pool(origin.origin, {
+      connections: this.o.connections,
+      connectTimeout: this.o.connectTimeoutMs,
+      headersTimeout: this.o.headersTimeoutMs,
+      bodyTimeout: this.o.bodyTimeoutMs,
+      maxResponseSize: this.o.maxResponseBytes,
+      keepAliveTimeout: 4_000,
+    });
+    if (options.rateLimit) this.limiter = new SharedRateLimiter(env.redis, `${env.prefix}:engine:rate:${options.name}`, options.rateLimit);
+    this.breaker = new UpstreamBreaker(options.name, { ...defaultBreakerOptions, ...options.breaker }, env.metrics, env.breakers, env.log);
+  }
+
+  get(path: string, o: Omit<RequestOptions, 'path' | 'method'> = {}) {
+    return this.request({ ...o, path, method: 'GET' });
+  }
+
+  post(path: string, json: unknown, o: Omit<RequestOptions, 'path' | 'method' | 'json'> = {}) {
+    return this.request({ ...o, path, json, method: 'POST' });
+  }
+
+  async request(r: RequestOptions): Promise<UpstreamResponse> {
+    await this.takeRateLimitSlot(r.signal);
+    if (this.breaker.state === 'open') {
+      throw new CircuitOpenError(this.name, undefined, Math.max(1_000, this.breaker.remainingOpenMs()), 'circuit open');
+    }
+    try {
+      return await this.breaker.fire(() => this.send(r));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EOPENBREAKER') {
+        throw new CircuitOpenError(this.name, undefined, Math.max(1_000, this.breaker.remainingOpenMs()), 'circuit open');
+      }
+      throw err;
+    }
+  }
+
+  private async takeRateLimitSlot(signal?: AbortSignal) {
+    if (!this.limiter) return;
+    for (;;) {
+      const wait = await this.limiter.take();
+      if (wait === 0) return;
+      this.env.metrics.upstreamRateLimited.inc({ upstream: this.name });
+      if (wait > this.o.rateLimitMaxWaitMs) throw new UpstreamRetryAfterError(this.name, undefined, wait, 'shared rate limit reached');
+      await sleep(wait, undefined, { signal });
+    }
+  }
+
+  private async send(r: RequestOptions, retried = false): Promise<UpstreamResponse> {
+    const started = performance.now();
+    const path = withQuery(new URL(r.path, this.pathBase()).pathname + new URL(r.path, this.pathBase()).search, r.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...this.o.headers, ...r.headers };
+    if (r.etag) headers['if-none-match'] = r.etag;
+    if (r.lastModified) headers['if-modified-since'] = r.lastModified;
+    let body: string | undefined;
+    if (r.json !== undefined) {
+      body = JSON.stringify(r.json);
+      headers['content-type'] = 'application/json';
+    }
+    const signals = [AbortSignal.timeout(this.o.requestTimeoutMs), ...(r.signal ? [r.signal] : [])];
+    let statusClass = 'error';
+    try {
+      const res = await this.pool.request({ method: r.method ?? 'GET', path, headers, body, signal: AbortSignal.any(signals) });
+      statusClass = `${Math.floor(res.statusCode / 100)}xx`;
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        return response(this.name, 304, res.headers, Buffer.alloc(0), true);
+      }
+      const buf = Buffer.from(await res.body.arrayBuffer());
+      if (res.statusCode >= 400) throw errorForStatus(this.name, res.statusCode, res.headers, buf.toString('utf8'));
+      return response(this.name, res.statusCode, res.headers, buf, false);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (!retried && (r.method ?? 'GET') === 'GET' && code && SOCKET_ERRORS.has(code)) {
+        // A kept-alive socket the upstream had just closed: one immediate retry is safe for a GET.
+        return this.send(r, true);
+      }
+      throw this.wrap(err, r.signal);
+    } finally {
+      this.env.metrics.upstreamRequests.inc({ upstream: this.name, status_class: statusClass });
+      this.env.metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private pathBase() {
+    const base = new URL(this.o.baseUrl);
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    return base;
+  }
+
+  private wrap(err: unknown, caller?: AbortSignal): Error {
+    if (err instanceof UpstreamError || err instanceof UpstreamRetryAfterError || (err as Error).name === 'UpstreamClientError') return err as Error;
+    if (caller?.aborted) return caller.reason instanceof Error ? caller.reason : new Error(String(caller.reason));
+    if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return new UpstreamError(this.name, undefined, `response larger than ${this.o.maxResponseBytes} bytes`);
+    const e = err as Error & { code?: string };
+    const what = e.name === 'TimeoutError' || e.code?.includes('TIMEOUT') ? 'timed out' : `request failed (${e.code ?? e.name}: ${e.message})`;
+    return new UpstreamError(this.name, undefined, what);
+  }
+
+  async close() {
+    this.breaker.shutdown();
+    await this.pool.close();
+  }
+}
+
+function withQuery(path: string, query?: RequestOptions['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}
+
+function response(upstream: string, status: number, headers: UpstreamResponse['headers'], body: Buffer, notModified: boolean): UpstreamResponse {
+  return {
+    status, headers, body, notModified,
+    json<T>() {
+      try {
+        return JSON.parse(body.toString('utf8')) as T;
+      } catch (err) {
+        throw new UpstreamError(upstream, status, `malformed JSON (${(err as Error).message})`, body.toString('utf8', 0, 120));
+      }
+    },
+  };
+}
