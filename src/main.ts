@@ -1,5 +1,6 @@
 // Entry point of `npm start`.
+import { createPipelineDeps } from '../pipelines/deps.js';
 import { queues } from '../queues/index.js';
 import { runProcess } from './process.js';
 
-await runProcess({ queues });
+await runProcess({ queues, extendDeps: createPipelineDeps });

@@ -1,7 +1,7 @@
 // Starts a real engine (real Redis, real PostgreSQL, real HTTP on an ephemeral port) for a test file.
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
-import { startEngine, type Engine } from '../../src/engine.js';
+import { startEngine, type Engine, type EngineOptions } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 import type { QueueDefinition } from '../../src/queue/define.js';
 import { testQueues } from './queues.js';
@@ -15,7 +15,7 @@ export interface TestEngine extends Engine {
   request(method: string, path: string, o?: { body?: unknown; rawBody?: string; headers?: Record<string, string>; auth?: boolean }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-export async function startTestEngine(o: { databaseUrl: string; prefix: string; env?: Record<string, string>; queues?: readonly QueueDefinition[] }): Promise<TestEngine> {
+export async function startTestEngine(o: { databaseUrl: string; prefix: string; env?: Record<string, string>; queues?: readonly QueueDefinition[] } & Pick<EngineOptions, 'extendDeps' | 'extraRoutes'>): Promise<TestEngine> {
   const config = loadConfig({
     NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, DATABASE_URL: o.databaseUrl, PORT: '0', HOST: '127.0.0.1', API_KEY: TEST_API_KEY,
     QUEUE_PREFIX: o.prefix, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', ...o.env,
@@ -23,7 +23,7 @@ export async function startTestEngine(o: { databaseUrl: string; prefix: string; 
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
   const log = createLogger(config.LOG_LEVEL, [config.API_KEY], sink);
-  const engine = await startEngine({ config, queues: o.queues ?? testQueues, log, skipMigrations: true });
+  const engine = await startEngine({ config, queues: o.queues ?? testQueues, log, skipMigrations: true, extendDeps: o.extendDeps, extraRoutes: o.extraRoutes });
   const address = engine.http!.server.address();
   const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
   return {

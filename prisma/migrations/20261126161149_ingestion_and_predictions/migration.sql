@@ -153,6 +153,7 @@ CREATE TABLE "match_domain_events" (
     "kind" TEXT NOT NULL,
     "payload" JSONB NOT NULL,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMP(3),
 
     CONSTRAINT "match_domain_events_pkey" PRIMARY KEY ("id")
 );
@@ -251,6 +252,9 @@ CREATE UNIQUE INDEX "articles_link_key" ON "articles"("link");
 
 -- CreateIndex
 CREATE INDEX "articles_published_idx" ON "articles"("published");
+
+-- CreateIndex
+CREATE INDEX "match_domain_events_published_at_idx" ON "match_domain_events"("published_at");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "match_domain_events_match_id_event_key_key" ON "match_domain_events"("match_id", "event_key");

@@ -1,0 +1,43 @@
+// The steps every feed pipeline takes: fetch if changed → transform → archive → quarantine → load →
+// record the cursor. Feeds supply the transform and the load; the counts feed the pipeline_runs row.
+import type { JobContext } from '../../src/queue/define.js';
+import type { TransformResult } from '../shared/transform.js';
+import type { IngestPipelineDeps } from './deps.js';
+import type { FeedSource, FetchRequest } from './source.js';
+import { archive, fetchIfChanged, quarantine, zeroCounts, type IngestCounts } from './store.js';
+
+export interface FeedRun<T, L> {
+  source: string;
+  feed: FeedSource;
+  request: FetchRequest;
+  transform(body: Buffer): TransformResult<T>;
+  load(records: T[], counts: IngestCounts): Promise<L>;
+}
+
+export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipelineDeps>): Promise<{ counts: IngestCounts; changed: boolean; loaded?: L }> {
+  const { db } = ctx.deps;
+  const counts = zeroCounts();
+  const fresh = await fetchIfChanged(db, f.source, f.feed, f.request, ctx.signal);
+  counts.fetched = 1;
+  if (!fresh.changed) {
+    ctx.log.debug({ request: f.request.key, reason: fresh.reason }, 'unchanged: nothing written');
+    return { counts, changed: false };
+  }
+  // Transform first: a body that is not even well-formed (cut, malformed) fails the job and stores nothing.
+  const result = f.transform(fresh.body);
+  await archive(db, f.source, f.request.key, fresh.body, fresh.hash, fresh.fetchedAt);
+  counts.quarantined = await quarantine(db, result.quarantined);
+  if (result.quarantined.length) ctx.log.warn({ request: f.request.key, quarantined: result.quarantined.length, first: result.quarantined[0]?.error }, 'records quarantined');
+  const loaded = await f.load(result.records, counts);
+  await fresh.commit();
+  return { counts, changed: true, loaded };
+}
+
+/** Parses a JSON body; a body that is not JSON at all fails the job (retryable: it may be a cut response). */
+export function parseJson(source: string, body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new Error(`${source}: malformed JSON payload (${(err as Error).message})`);
+  }
+}
