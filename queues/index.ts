@@ -2,6 +2,16 @@
 import type { QueueDefinition } from '../src/queue/define.js';
 import { engineHousekeeping } from './engine-housekeeping.js';
 import { ingestEspnScoreboard } from './ingest-espn-scoreboard.js';
+import { ingestEspnSummary } from './ingest-espn-summary.js';
+import { ingestPlan } from './ingest-plan.js';
+import { ingestReplay } from './ingest-replay.js';
 import { matchEvents } from './match-events.js';
 
-export const queues: readonly QueueDefinition[] = [engineHousekeeping, ingestEspnScoreboard, matchEvents];
+export const queues: readonly QueueDefinition[] = [
+  engineHousekeeping,
+  ingestPlan,
+  ingestEspnScoreboard,
+  ingestEspnSummary,
+  ingestReplay,
+  matchEvents,
+];

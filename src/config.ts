@@ -50,6 +50,13 @@ export const settings = {
   UPSTREAM_BREAKER_RESET_MS: [int(100), '30000', 'how long a feed breaker stays open before a probe'],
   RATE_LIMITS_ENABLED: [bool, 'true', 'turn the shared upstream rate limits off (benchmarks, replay)'],
   FEEDS_REPLAY_DIR: [z.string().optional(), undefined, 'read recorded payloads from this directory (laid out like test/fixtures/) instead of the network'],
+  SCOREBOARD_HOT_EVERY_MS: [int(10_000), '60000', 'scoreboard cadence for a league with a live match or a kick-off soon'],
+  SCOREBOARD_HOT_WINDOW_MS: [int(0), '7200000', 'a kick-off within this makes a league hot'],
+  SCOREBOARD_COLD_EVERY_MS: [int(60_000), '1800000', 'scoreboard cadence for other leagues (they fetch yesterday … +7 days)'],
+  SUMMARY_LIVE_EVERY_MS: [int(10_000), '60000', 'summary cadence for live matches (plus once after full time)'],
+  WEATHER_EVERY_MS: [int(60_000), '10800000', 'weather cadence for matches in the horizon (plus once at kick-off)'],
+  WEATHER_HORIZON_DAYS: [int(1, 16), '5', 'fetch weather for matches kicking off within this many days'],
+  NEWS_EVERY_MS: [int(60_000), '600000', 'news cadence (RSS feeds and ESPN news)'],
   LIVE_SNAPSHOT_TTL_SECONDS: [int(10), '300', 'how long a live match snapshot stays in Redis after its last update'],
   // ---- predictions
   ML_SERVICE_URL: [url(['http:', 'https:']).optional(), undefined, 'the ML service; unset = the built-in baseline model only'],

@@ -30,6 +30,8 @@ export interface EngineDeps {
   metrics: Metrics;
   /** Parent/child job trees (BullMQ flows) on the engine's queues. */
   flows: FlowProducer;
+  /** The queues this engine knows (declared in queues/index.ts). */
+  queueNames: ReadonlySet<string>;
   /** Creates a resilient client for an upstream service; the engine closes it on shutdown. */
   upstream(options: UpstreamOptions): Upstream;
   log: Logger;
@@ -88,7 +90,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     upstreams.push(u);
     return u;
   };
-  const base: EngineDeps = { config, db, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, metrics, flows, upstream, log };
+  const base: EngineDeps = { config, db, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;

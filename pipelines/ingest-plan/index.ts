@@ -1,0 +1,90 @@
+// The adaptive ingestion schedule, decided once a minute from what the database knows: leagues with a
+// live match or a kick-off soon get their scoreboard every minute, the others every 30 minutes; live
+// matches get summaries every minute and once after full time; matches in the next days get weather
+// every few hours and once at kick-off; news every 10 minutes. Job ids carry the time slot, so several
+// replicas (or a retried plan) enqueue each fetch once.
+import type { Config } from '../../src/config.js';
+import type { JobContext } from '../../src/queue/define.js';
+import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
+import { republishPending } from '../ingest-shared/events.js';
+import { espnDate } from '../ingest-espn/requests.js';
+
+const LIVE = ['FIRST_HALF', 'HALF_TIME', 'SECOND_HALF', 'END_OF_REGULATION', 'EXTRA_TIME', 'PENALTIES'];
+const FINISHED = ['FULL_TIME', 'AFTER_EXTRA_TIME', 'AFTER_PENALTIES'];
+const DAY = 86_400_000;
+const slot = (now: number, everyMs: number) => Math.floor(now / everyMs);
+
+export interface Plan {
+  scoreboards: Array<{ league: string; dates: string; hot: boolean }>;
+  summaries: Array<{ league: string; eventId: string; final: boolean }>;
+  weather: Array<{ matchId: number; atKickoff: boolean }>;
+  news: boolean;
+}
+
+
+export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipelineDeps>) {
+  const { deps } = ctx;
+  const now = Date.now();
+  const plan = await makePlan(ctx.deps, now);
+  const c = deps.config;
+  let enqueued = 0;
+  const add = async (queue: string, payload: unknown, jobId: string) => {
+    if (!deps.queueNames.has(queue)) return; // a deployment may leave a feed out of queues/index.ts
+    await deps.enqueue(queue, payload, { jobId });
+    enqueued++;
+  };
+  for (const s of plan.scoreboards) await add('ingest-espn-scoreboard', { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
+  for (const s of plan.summaries) await add('ingest-espn-summary', { league: s.league, eventId: s.eventId }, s.final ? `plan-summary-${s.eventId}-final` : `plan-summary-${s.eventId}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  for (const w of plan.weather) await add('ingest-weather-match', { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
+  if (plan.news) {
+    const s = slot(now, c.NEWS_EVERY_MS);
+    for (const feed of deps.newsFeeds.keys()) await add('ingest-news-rss', { feed }, `plan-news-${feed}-${s}`);
+    for (const league of leagues(c)) await add('ingest-espn-news', { league }, `plan-espn-news-${league}-${s}`);
+  }
+  const republished = await republishPending(deps);
+  return { scoreboards: plan.scoreboards.length, summaries: plan.summaries.length, weather: plan.weather.length, news: plan.news, enqueued, republished };
+}
+
+const leagues = (c: Readonly<Config>) => c.ESPN_LEAGUES.split(',').map((s) => s.trim()).filter(Boolean);
+
+export async function makePlan(deps: Pick<IngestPipelineDeps, 'db' | 'redis' | 'config'>, now: number): Promise<Plan> {
+  const { db, redis, config: c } = deps;
+  const all = leagues(c);
+  const hotRows = (await db.$queryRawUnsafe(
+    `SELECT DISTINCT co.slug FROM matches m JOIN competitions co ON co.id = m.competition_id
+     WHERE co.slug = ANY($1::text[]) AND (m.status::text = ANY($2::text[])
+        OR (m.status = 'SCHEDULED' AND m.kickoff BETWEEN $3::timestamp AND $4::timestamp))`,
+    all, LIVE, iso(now - 3 * 3_600_000), iso(now + c.SCOREBOARD_HOT_WINDOW_MS),
+  )) as Array<{ slug: string }>;
+  const hot = new Set(hotRows.map((r) => r.slug));
+  const last = await redis.hgetall(`${c.QUEUE_PREFIX}:ingest:last-scoreboard`);
+  const scoreboards: Plan['scoreboards'] = [];
+  for (const league of all) {
+    if (hot.has(league)) scoreboards.push({ league, dates: espnDate(new Date(now)), hot: true });
+    else if (now - Number(last[league] ?? 0) >= c.SCOREBOARD_COLD_EVERY_MS) {
+      scoreboards.push({ league, dates: `${espnDate(new Date(now - DAY))}-${espnDate(new Date(now + 7 * DAY))}`, hot: false });
+    }
+  }
+
+  const summaryRows = (await db.$queryRawUnsafe(
+    `SELECT co.slug, m.provider_id, m.status::text AS status FROM matches m JOIN competitions co ON co.id = m.competition_id
+     WHERE m.provider = 'espn' AND co.slug = ANY($1::text[])
+       AND (m.status::text = ANY($2::text[]) OR (m.status::text = ANY($3::text[]) AND m.updated_at > $4::timestamp))`,
+    all, LIVE, FINISHED, iso(now - DAY),
+  )) as Array<{ slug: string; provider_id: string; status: string }>;
+  const summaries = summaryRows.map((r) => ({ league: r.slug, eventId: r.provider_id, final: FINISHED.includes(r.status) }));
+
+  const weatherRows = (await db.$queryRawUnsafe(
+    `SELECT id, kickoff FROM matches WHERE venue_id IS NOT NULL AND status IN ('SCHEDULED', 'DELAYED', 'FIRST_HALF')
+       AND kickoff BETWEEN $1::timestamp AND $2::timestamp`,
+    iso(now - 10 * 60_000), iso(now + c.WEATHER_HORIZON_DAYS * DAY),
+  )) as Array<{ id: number; kickoff: Date }>;
+  const weather = weatherRows.map((r) => ({ matchId: Number(r.id), atKickoff: Math.abs(utc(r.kickoff) - now) <= 10 * 60_000 }));
+
+  // News every NEWS_EVERY_MS: the slot in the job id makes the minutely plans of one slot enqueue it once.
+  return { scoreboards, summaries, weather, news: true };
+}
+
+// matches.kickoff is a UTC timestamp without zone: compare in UTC wall time.
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, -1);
+const utc = (d: Date) => d.getTime();

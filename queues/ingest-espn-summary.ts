@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defaultRetention, defineQueue } from '../src/queue/define.js';
+import { retryPresets } from '../src/queue/retry-presets.js';
+
+export const ingestEspnSummary = defineQueue({
+  name: 'ingest-espn-summary',
+  description: 'ESPN summary of one match: team statistics, lineups and formations, key events, officials, attendance',
+  payload: z.object({
+    league: z.string().regex(/^[a-z0-9_]+\.[a-z0-9_.]+$/, 'an ESPN league slug such as eng.1'),
+    eventId: z.string().regex(/^\d+$/, 'an ESPN event id'),
+  }),
+  retry: retryPresets.upstream,
+  timeoutMs: 60_000,
+  concurrency: 4,
+  retention: defaultRetention,
+  recordRuns: true,
+  handler: () => import('../pipelines/ingest-espn-summary/index.js').then((m) => m.run),
+});

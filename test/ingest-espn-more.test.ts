@@ -1,0 +1,138 @@
+// Summaries, the archive replay, offline replay of recorded payloads, and the adaptive plan.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPipelineDeps } from '../pipelines/deps.js';
+import { makePlan } from '../pipelines/ingest-plan/index.js';
+import { queues } from '../queues/index.js';
+import { cloneTestDatabase, uniquePrefix } from './support/db.js';
+import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';
+import { FakeUpstream } from './support/fake-upstream.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/espn/${name}`, import.meta.url), 'utf8');
+const engines: TestEngine[] = [];
+const dbs: Array<Awaited<ReturnType<typeof cloneTestDatabase>>> = [];
+const espn = new FakeUpstream();
+
+beforeAll(async () => {
+  await espn.start();
+  espn.route('/fifa.world/scoreboard', { body: fixture('scoreboard-fifa.world-20260628-20260719-live-2026-07-11T2139Z.json') });
+  espn.route('/fifa.world/summary', { body: (_req, url) => fixture(url.searchParams.get('event') === '760415' ? 'summary-760415-fifa.world-fulltime.json' : 'summary-760495-fifa.world-live-1st-half.json') });
+});
+afterAll(async () => {
+  await Promise.all(engines.map((e) => e.stop()));
+  await espn.stop();
+  await Promise.all(dbs.map((d) => d.drop()));
+});
+
+async function engineWith(env: Record<string, string>) {
+  const db = await cloneTestDatabase();
+  dbs.push(db);
+  const e = await startTestEngine({ databaseUrl: db.url, prefix: uniquePrefix(), queues, extendDeps: createPipelineDeps, env: { SCHEDULES_ENABLED: 'false', ESPN_BASE_URL: espn.url, ...env } });
+  engines.push(e);
+  return e;
+}
+
+async function run(e: TestEngine, queue: string, payload: unknown) {
+  const { body, status } = await e.request('POST', `/jobs/${queue}`, { body: payload });
+  expect(status).toBe(202);
+  return waitFor(async () => {
+    const job = (await e.request('GET', `/jobs/${queue}/${body.id}`)).body;
+    if (job.state === 'failed') throw new Error(job.failedReason);
+    return job.state === 'completed' && job;
+  }, 20_000, `${queue} job`);
+}
+
+describe('summaries and replay', () => {
+  let e: TestEngine;
+  beforeAll(async () => {
+    e = await engineWith({ WORKER_QUEUES: 'ingest-espn-scoreboard,ingest-espn-summary,ingest-replay' });
+    await run(e, 'ingest-espn-scoreboard', { league: 'fifa.world', dates: '20260628-20260719' });
+  });
+
+  it('stores team statistics, lineups with formations, key events, officials and attendance', async () => {
+    const job = await run(e, 'ingest-espn-summary', { league: 'fifa.world', eventId: '760495' });
+    expect(job.result).toMatchObject({ changed: true, counts: { fetched: 1, updated: 1, quarantined: 0 } });
+    const m = await e.db.match.findFirstOrThrow({ where: { providerId: '760495' }, include: { teamStats: true, lineups: true, keyEvents: true } });
+    expect(m.teamStats).toHaveLength(2);
+    expect(m.teamStats[0]!.stats).toHaveProperty('possessionPct');
+    expect(m.lineups).toHaveLength(2);
+    expect(m.lineups.every((l) => Array.isArray(l.starters) && (l.starters as unknown[]).length === 11)).toBe(true);
+    expect(m.keyEvents.length).toBeGreaterThan(0);
+    expect(Array.isArray(m.officials) && (m.officials as unknown[]).length).toBeGreaterThan(0);
+    // The summary (recorded at 45'+6', 0-1) never overrides the scoreboard's newer status and score.
+    expect(m).toMatchObject({ status: 'FULL_TIME' });
+
+    const again = await run(e, 'ingest-espn-summary', { league: 'fifa.world', eventId: '760495' });
+    expect(again.result).toMatchObject({ changed: false, counts: { updated: 0 } });
+  });
+
+  it('re-runs the transforms over the archive without network', async () => {
+    const unknown = await run(e, 'ingest-espn-summary', { league: 'fifa.world', eventId: '760415' });
+    expect(unknown.result.skippedUnknownMatch).toBe(1); // not on the scoreboard: summaries only enrich known matches
+    await e.db.lineup.deleteMany({});
+    await e.db.matchTeamStats.deleteMany({});
+    const requests = espn.count();
+    const job = await run(e, 'ingest-replay', {});
+    expect(job.result.payloads).toBe(await e.db.rawPayload.count());
+    expect(job.result.counts.updated).toBeGreaterThanOrEqual(1);
+    expect(espn.count()).toBe(requests);
+    expect(await e.db.lineup.count()).toBe(2);
+    expect(await e.db.matchTeamStats.count()).toBe(2);
+    expect(job.progress).toBe(100);
+  });
+
+  it('rejects a replay of an unknown source', async () => {
+    const { body } = await e.request('POST', '/jobs/ingest-replay', { body: { source: 'nope' } });
+    const job = await waitFor(async () => {
+      const j = (await e.request('GET', `/jobs/ingest-replay/${body.id}`)).body;
+      return j.state === 'failed' && j;
+    });
+    expect(job.failedReason).toMatch(/no replayer for source "nope"/);
+  });
+});
+
+describe('FEEDS_REPLAY_DIR', () => {
+  it('ingests recorded payloads from a directory, with no network', async () => {
+    const e = await engineWith({ WORKER_QUEUES: 'ingest-espn-scoreboard', FEEDS_REPLAY_DIR: new URL('./fixtures/', import.meta.url).pathname, ESPN_BASE_URL: 'http://127.0.0.1:9' });
+    const job = await run(e, 'ingest-espn-scoreboard', { league: 'eng.1', dates: '20250525' });
+    expect(job.result.counts).toMatchObject({ inserted: 10 });
+    const missing = await e.request('POST', '/jobs/ingest-espn-scoreboard', { body: { league: 'ita.1', dates: '20250525' } });
+    const failed = await waitFor(async () => {
+      const j = (await e.request('GET', `/jobs/ingest-espn-scoreboard/${missing.body.id}`)).body;
+      return j.state === 'failed' && j;
+    });
+    expect(failed.failedReason).toMatch(/no recorded payload for scoreboard:ita.1:20250525/);
+  });
+});
+
+describe('adaptive plan', () => {
+  it('fetches hot leagues every minute, cold ones every 30 minutes, live summaries, weather and news', async () => {
+    const e = await engineWith({ WORKER_QUEUES: 'ingest-espn-scoreboard', ESPN_LEAGUES: 'fifa.world,eng.1,esp.1' });
+    await run(e, 'ingest-espn-scoreboard', { league: 'fifa.world', dates: '20260628-20260719' });
+    // The recorded scoreboard is from 2026-07-11 21:39 UTC: plan as of then.
+    const at = Date.parse('2026-07-11T21:40:00Z');
+    await e.deps.redis.hset(`${e.config.QUEUE_PREFIX}:ingest:last-scoreboard`, 'esp.1', at - 60_000);
+    const plan = await makePlan(e.deps as never, at);
+    expect(plan.scoreboards).toEqual([
+      { league: 'fifa.world', dates: '20260711', hot: true },
+      { league: 'eng.1', dates: '20260710-20260718', hot: false },
+    ]);
+    const live = await e.db.match.findFirstOrThrow({ where: { providerId: '760512' } });
+    expect(plan.summaries).toContainEqual({ league: 'fifa.world', eventId: '760512', final: false });
+    const next = await e.db.match.findFirstOrThrow({ where: { providerId: '760513' } }); // scheduled, with a venue
+    expect(plan.weather.map((w) => w.matchId)).toContain(next.id);
+    expect(plan.weather.map((w) => w.matchId)).not.toContain(live.id);
+    expect(plan.news).toBe(true);
+  });
+
+  it('enqueues each planned fetch once, however often the plan runs', async () => {
+    const e = await engineWith({ WORKER_QUEUES: 'ingest-plan', ESPN_LEAGUES: 'eng.1', NEWS_FEEDS: 'bbc=http://127.0.0.1:9/rss' });
+    const first = await run(e, 'ingest-plan', {});
+    const second = await run(e, 'ingest-plan', {});
+    expect(first.result).toMatchObject({ scoreboards: 1, news: true });
+    const waiting = await e.producer.queue('ingest-espn-scoreboard').getJobs(['waiting']);
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.id).toMatch(/^plan-scoreboard-eng\.1-cold-\d+$/);
+    expect(second.result.enqueued).toBe(first.result.enqueued);
+  });
+});
