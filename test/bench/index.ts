@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   queue: () => import('./queue.js'),
   http: () => import('./http.js'),
   memory: () => import('./memory.js'),
+  ingest: () => import('./ingest.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -15,8 +15,8 @@ export interface Route {
   body: string | Buffer | ((req: http.IncomingMessage, url: URL) => string | Buffer);
   status?: number;
   contentType?: string;
-  /** When set, answers 304 to a matching If-None-Match. */
-  etag?: string;
+  /** When set, answers 304 to a matching If-None-Match (a function gives a per-URL ETag). */
+  etag?: string | ((url: URL) => string);
 }
 
 export class FakeUpstream {
@@ -76,12 +76,13 @@ export class FakeUpstream {
       res.writeHead(404, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: 'not found' }));
     }
-    if (route.etag && req.headers['if-none-match'] === route.etag) {
-      res.writeHead(304, { etag: route.etag });
+    const etag = typeof route.etag === 'function' ? route.etag(url) : route.etag;
+    if (etag && req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag });
       return res.end();
     }
     const payload = Buffer.from(typeof route.body === 'function' ? route.body(req, url) : route.body);
-    const headers = { 'content-type': route.contentType ?? 'application/json', ...(route.etag ? { etag: route.etag } : {}) };
+    const headers = { 'content-type': route.contentType ?? 'application/json', ...(etag ? { etag } : {}) };
     if (f?.fault.kind === 'truncate') {
       // Promise the whole body, send half, then drop the connection.
       res.writeHead(route.status ?? 200, { ...headers, 'content-length': String(payload.length) });
