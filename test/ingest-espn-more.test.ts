@@ -81,6 +81,22 @@ describe('summaries and replay', () => {
     expect(job.progress).toBe(100);
   });
 
+  it('fetches several live events side by side in one job, and fails it when one of them fails', async () => {
+    const before = espn.count('/fifa.world/summary');
+    const job = await run(e, 'ingest-espn-summary', { league: 'fifa.world', eventIds: ['760495', '760415'] });
+    // Both were fetched by the tests above: fetched again side by side, unchanged, nothing written.
+    expect(job.result).toMatchObject({ eventIds: ['760495', '760415'], changed: false, counts: { fetched: 2, updated: 0 } });
+    expect(espn.count('/fifa.world/summary') - before).toBe(2);
+    espn.fail({ kind: 'status', status: 404 }, 1, '/fifa.world/summary');
+    const { body } = await e.request('POST', '/jobs/ingest-espn-summary', { body: { league: 'fifa.world', eventIds: ['760495', '760415'] } });
+    const failed = await waitFor(async () => {
+      const j = (await e.request('GET', `/jobs/ingest-espn-summary/${body.id}`)).body;
+      return j.state === 'failed' && j;
+    });
+    expect(failed.failedReason).toMatch(/HTTP 404/);
+    expect(failed.attempts).toBe(1); // a 404 is not retried
+  });
+
   it('rejects a replay of an unknown source', async () => {
     const { body } = await e.request('POST', '/jobs/ingest-replay', { body: { source: 'nope' } });
     const job = await waitFor(async () => {

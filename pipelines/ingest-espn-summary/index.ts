@@ -1,4 +1,6 @@
-// ESPN summary of one event: team statistics, lineups and formations, key events, officials, attendance.
+// ESPN summaries: team statistics, lineups and formations, key events, officials, attendance. One job
+// may carry the live events of a league (fetched side by side, bounded by p-limit) or a single event.
+import pLimit from 'p-limit';
 import type { JobContext } from '../../src/queue/define.js';
 import { loadSummary } from '../ingest-espn/load-summary.js';
 import { summaryRequest } from '../ingest-espn/requests.js';
@@ -8,7 +10,7 @@ import { publishEvents, recordEvents } from '../ingest-shared/events.js';
 import { parseJson, runFeed } from '../ingest-shared/run-feed.js';
 import type { IngestCounts } from '../ingest-shared/store.js';
 
-export async function run(p: { league: string; eventId: string }, ctx: JobContext<IngestPipelineDeps>) {
+async function one(p: { league: string; eventId: string }, ctx: JobContext<IngestPipelineDeps>) {
   const { db } = ctx.deps;
   const load = async (records: ReturnType<typeof transformSummary>['records'], counts: IngestCounts) => {
     let unknown = 0;
@@ -32,4 +34,22 @@ export async function run(p: { league: string; eventId: string }, ctx: JobContex
     ctx,
   );
   return { league: p.league, eventId: p.eventId, changed: out.changed, counts: out.counts, events: out.loaded?.events ?? 0, skippedUnknownMatch: out.loaded?.unknown ?? 0 };
+}
+
+const FAN_OUT = 4;
+
+export async function run(p: { league: string; eventId?: string; eventIds?: string[] }, ctx: JobContext<IngestPipelineDeps>) {
+  const ids = [...new Set([...(p.eventId ? [p.eventId] : []), ...(p.eventIds ?? [])])];
+  const limit = pLimit(FAN_OUT);
+  const settled = await Promise.allSettled(ids.map((eventId) => limit(() => one({ league: p.league, eventId }, ctx))));
+  const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const counts = { fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
+  for (const r of ok) for (const k of Object.keys(counts) as Array<keyof typeof counts>) counts[k] += r.counts[k];
+  const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ eventId: ids[i], error: s.reason as Error }] : []));
+  // One failed event fails the job so it is retried; the others are cheap on retry (unchanged payloads cost nothing).
+  if (failed.length) throw failed.length === 1 ? failed[0]!.error : new AggregateError(failed.map((f) => f.error), `${failed.length} of ${ids.length} summaries failed: ${failed.map((f) => `${f.eventId}: ${f.error.message}`).join('; ')}`);
+  return {
+    league: p.league, eventIds: ids, changed: ok.some((r) => r.changed), counts,
+    events: ok.reduce((a, r) => a + r.events, 0), skippedUnknownMatch: ok.reduce((a, r) => a + r.skippedUnknownMatch, 0),
+  };
 }

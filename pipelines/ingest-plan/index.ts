@@ -34,7 +34,13 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
     enqueued++;
   };
   for (const s of plan.scoreboards) await add('ingest-espn-scoreboard', { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
-  for (const s of plan.summaries) await add('ingest-espn-summary', { league: s.league, eventId: s.eventId }, s.final ? `plan-summary-${s.eventId}-final` : `plan-summary-${s.eventId}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  // Live summaries: one job per league per minute fetching its live events side by side; final ones alone.
+  const live = new Map<string, string[]>();
+  for (const s of plan.summaries) {
+    if (s.final) await add('ingest-espn-summary', { league: s.league, eventId: s.eventId }, `plan-summary-${s.eventId}-final`);
+    else live.set(s.league, [...(live.get(s.league) ?? []), s.eventId]);
+  }
+  for (const [league, eventIds] of live) await add('ingest-espn-summary', { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
   for (const w of plan.weather) await add('ingest-weather-match', { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);
