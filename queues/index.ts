@@ -1,10 +1,14 @@
 // The one list of queues: it drives worker start-up, Bull Board, metrics, /status and the enqueue route.
 import type { QueueDefinition } from '../src/queue/define.js';
 import { engineHousekeeping } from './engine-housekeeping.js';
+import { ingestEspnNews } from './ingest-espn-news.js';
 import { ingestEspnScoreboard } from './ingest-espn-scoreboard.js';
 import { ingestEspnSummary } from './ingest-espn-summary.js';
 import { ingestPlan } from './ingest-plan.js';
+import { ingestNewsRss } from './ingest-news-rss.js';
 import { ingestReplay } from './ingest-replay.js';
+import { ingestVenueGeocode } from './ingest-venue-geocode.js';
+import { ingestWeatherMatch } from './ingest-weather-match.js';
 import { matchEvents } from './match-events.js';
 
 export const queues: readonly QueueDefinition[] = [
@@ -12,6 +16,10 @@ export const queues: readonly QueueDefinition[] = [
   ingestPlan,
   ingestEspnScoreboard,
   ingestEspnSummary,
+  ingestEspnNews,
+  ingestWeatherMatch,
+  ingestVenueGeocode,
+  ingestNewsRss,
   ingestReplay,
   matchEvents,
 ];

@@ -64,6 +64,9 @@ const READY_TIMEOUT_MS = 1_500;
 
 export async function startEngine(o: EngineOptions): Promise<Engine> {
   const { config, log } = o;
+  const names = o.queues.map((q) => q.name);
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length) throw new Error(`queues declared twice: ${[...new Set(twice)].join(', ')}`);
   if (!o.skipMigrations) {
     if (await ensureDatabase(config.DATABASE_URL)) log.info('created the database');
     const applied = await applyMigrations(config.DATABASE_URL);

@@ -1,6 +1,7 @@
 // Entry point of `npm start`.
 import { createPipelineDeps } from '../pipelines/deps.js';
+import { venueRoutes } from '../pipelines/ingest-venue-geocode/routes.js';
 import { queues } from '../queues/index.js';
 import { runProcess } from './process.js';
 
-await runProcess({ queues, extendDeps: createPipelineDeps });
+await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes] });

@@ -1,0 +1,49 @@
+// One configured RSS feed (NEWS_FEEDS name) → articles stored once by canonical link, flagged for team
+// news (injury, suspension, lineup) and linked to teams by name/alias.
+import type { JobContext } from '../../src/queue/define.js';
+import { NonRetryableError } from '../../src/queue/errors.js';
+import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
+import { runFeed } from '../ingest-shared/run-feed.js';
+import { loadArticles } from '../ingest-news/load.js';
+import { rssFeedFor, rssRequest, rssSource } from '../ingest-news/requests.js';
+import { transformRss, type RssTransformResult } from '../ingest-news/rss.js';
+
+export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDeps>) {
+  const url = ctx.deps.newsFeeds.get(p.feed);
+  const source = ctx.deps.news.get(p.feed);
+  if (url === undefined || source === undefined) {
+    throw new NonRetryableError(`unknown news feed "${p.feed}": NEWS_FEEDS configures ${[...ctx.deps.newsFeeds.keys()].join(', ') || 'none'}`);
+  }
+  const feed = rssFeedFor(p.feed, url);
+  const sourceName = rssSource(feed);
+  let parsed: RssTransformResult | undefined;
+  const out = await runFeed(
+    {
+      source: sourceName,
+      feed: source,
+      request: rssRequest(p.feed, url),
+      transform: (body) => {
+        parsed = transformRss(body.toString('utf8'), feed);
+        // A feed that is not RSS at all (cut, an HTML error page) fails the job like malformed JSON does:
+        // retryable, nothing stored, the cursor not moved.
+        const whole = parsed.quarantined.find((q) => q.recordKey === feed.url);
+        if (whole && parsed.records.length === 0) throw new Error(`${sourceName}: ${whole.error}`);
+        return parsed;
+      },
+      load: (records, counts) =>
+        loadArticles(
+          ctx.deps.db,
+          records.map((a) => ({ provider: a.provider, providerId: a.guid, link: a.link, headline: a.headline, description: a.description, published: a.published, image: a.image })),
+          counts,
+        ),
+    },
+    ctx,
+  );
+  return {
+    feed: p.feed,
+    changed: out.changed,
+    counts: out.counts,
+    ...(parsed && out.changed ? { duplicates: parsed.duplicates, filteredOut: parsed.filteredOut } : {}),
+    ...(out.loaded ?? {}),
+  };
+}
