@@ -73,6 +73,8 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
   const db = createDb(config.DATABASE_URL);
+  // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in /readyz.
+  await db.$queryRaw`SELECT 1`;
   const fast = failFastConnection(config.REDIS_URL, 'engine:api');
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
