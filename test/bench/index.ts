@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   http: () => import('./http.js'),
   memory: () => import('./memory.js'),
   ingest: () => import('./ingest.js'),
+  baseline: () => import('./baseline.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
