@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ensureDatabase } from './db/admin.js';
-import { createDb, type Db } from './db/client.js';
+import { createDb, createPool, type Db } from './db/client.js';
+import type pg from 'pg';
 import { applyMigrations, pendingMigrations } from './db/migrate.js';
 import type { HttpContext } from './http/context.js';
 import { buildHttpServer, type HttpOptions } from './http/server.js';
@@ -23,6 +24,8 @@ import { Upstream, type UpstreamOptions } from './upstream/client.js';
 export interface EngineDeps {
   config: Readonly<Config>;
   db: Db;
+  /** The pool under Prisma, for set-based SQL on hot paths (src/db/sql.ts). */
+  pg: pg.Pool;
   /** For pipelines: waits across reconnects. */
   redis: Redis;
   enqueue: Producer['enqueue'];
@@ -72,7 +75,9 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     const applied = await applyMigrations(config.DATABASE_URL);
     if (applied.length) log.info({ applied }, 'applied migrations');
   }
-  const db = createDb(config.DATABASE_URL);
+  const pool = createPool(config.DATABASE_URL);
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
+  const db = createDb(pool);
   // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in /readyz.
   await db.$queryRaw`SELECT 1`;
   const fast = failFastConnection(config.REDIS_URL, 'engine:api');
@@ -95,7 +100,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     upstreams.push(u);
     return u;
   };
-  const base: EngineDeps = { config, db, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
+  const base: EngineDeps = { config, db, pg: pool, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
@@ -106,7 +111,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     workers = new WorkerPool({
       defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-      deps, log, metrics, sinks: createSinks(db, shared, config.QUEUE_PREFIX),
+      deps, log, metrics, sinks: createSinks(db, pool, shared, config.QUEUE_PREFIX),
     });
     await workers.start();
     log.info({ queues: consumed.map((q) => q.name) }, 'workers started');
@@ -157,6 +162,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       await Promise.all(upstreams.map((u) => u.close()));
       await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
       await db.$disconnect();
+      await pool.end();
       log.info(result, 'shut down');
       return result;
     })());

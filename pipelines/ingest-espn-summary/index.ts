@@ -1,6 +1,7 @@
 // ESPN summaries: team statistics, lineups and formations, key events, officials, attendance. One job
 // may carry the live events of a league (fetched side by side, bounded by p-limit) or a single event.
 import pLimit from 'p-limit';
+import { inTransaction } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
 import { loadSummary } from '../ingest-espn/load-summary.js';
 import { summaryRequest } from '../ingest-espn/requests.js';
@@ -11,10 +12,9 @@ import { parseJson, runFeed } from '../ingest-shared/run-feed.js';
 import type { IngestCounts } from '../ingest-shared/store.js';
 
 async function one(p: { league: string; eventId: string }, ctx: JobContext<IngestPipelineDeps>) {
-  const { db } = ctx.deps;
   const load = async (records: ReturnType<typeof transformSummary>['records'], counts: IngestCounts) => {
     let unknown = 0;
-    const outbox = await db.$transaction(async (tx) => {
+    const outbox = await inTransaction(ctx.deps.pg, async (tx) => {
       const events = [];
       for (const s of records) {
         const r = await loadSummary(tx, s);
@@ -24,7 +24,7 @@ async function one(p: { league: string; eventId: string }, ctx: JobContext<Inges
         events.push(...r.events);
       }
       return recordEvents(tx, events);
-    }, { timeout: 30_000 });
+    });
     // A summary for a match no scoreboard has brought yet: the scoreboard creates matches, summaries enrich them.
     if (unknown) ctx.log.warn({ eventId: p.eventId }, 'summary for an unknown match: skipped until a scoreboard brings it');
     return { events: await publishEvents(ctx.deps, outbox), unknown };

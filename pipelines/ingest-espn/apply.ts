@@ -1,5 +1,6 @@
 // Applies a scoreboard-like batch of matches: load in one transaction with the change events, then
 // publish the events and refresh the live snapshots.
+import { inTransaction } from '../../src/db/sql.js';
 import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
 import { deriveEvents, publishEvents, recordEvents, type MatchEvent } from '../ingest-shared/events.js';
 import { syncLive } from '../ingest-shared/live.js';
@@ -9,8 +10,8 @@ import type { MatchRecord } from './scoreboard.js';
 import { isFinished, isLive } from './status.js';
 
 export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecord[], counts: IngestCounts) {
-  const { db, redis, config } = deps;
-  const { loaded, outbox } = await db.$transaction(async (tx) => {
+  const { redis, config } = deps;
+  const { loaded, outbox } = await inTransaction(deps.pg, async (tx) => {
     const loaded = await loadMatches(tx, records);
     const events: MatchEvent[] = loaded.changes.flatMap(deriveEvents);
     // A red card is news only on a match we already knew: the first sight of a match is not a change.
@@ -23,7 +24,7 @@ export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecor
       }
     }
     return { loaded, outbox: await recordEvents(tx, events) };
-  }, { timeout: 30_000 });
+  });
   const total = new Set(records.map((r) => r.providerId)).size;
   counts.inserted += loaded.changes.filter((c) => c.inserted).length;
   counts.updated += loaded.changes.filter((c) => !c.inserted).length;

@@ -2,13 +2,12 @@
 // rows that did not change are not written (`IS DISTINCT FROM`), and the previous status and score of
 // every match come back with the upsert so change events can be derived in the same transaction.
 import { createHash } from 'node:crypto';
-import type { Db } from '../../src/db/client.js';
+import type { Sql } from '../../src/db/sql.js';
 import type { KeyEvent } from './common.js';
 import type { MatchRecord, TeamRecord } from './scoreboard.js';
 import type { VenueRecord } from './common.js';
 
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-export type Sql = Pick<Tx, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+export type { Sql };
 
 const PROVIDER = 'espn';
 

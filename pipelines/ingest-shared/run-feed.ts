@@ -1,10 +1,11 @@
 // The steps every feed pipeline takes: fetch if changed → transform → archive → quarantine → load →
 // record the cursor. Feeds supply the transform and the load; the counts feed the pipeline_runs row.
+import { pgSql } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { TransformResult } from '../shared/transform.js';
 import type { IngestPipelineDeps } from './deps.js';
 import type { FeedSource, FetchRequest } from './source.js';
-import { archive, fetchIfChanged, quarantine, zeroCounts, type IngestCounts } from './store.js';
+import { archiveCompressed, compress, fetchIfChanged, quarantine, zeroCounts, type IngestCounts } from './store.js';
 
 export interface FeedRun<T, L> {
   source: string;
@@ -15,7 +16,7 @@ export interface FeedRun<T, L> {
 }
 
 export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipelineDeps>): Promise<{ counts: IngestCounts; changed: boolean; loaded?: L }> {
-  const { db } = ctx.deps;
+  const db = pgSql(ctx.deps.pg);
   const counts = zeroCounts();
   const fresh = await fetchIfChanged(db, f.source, f.feed, f.request, ctx.signal);
   counts.fetched = 1;
@@ -23,9 +24,12 @@ export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipe
     ctx.log.debug({ request: f.request.key, reason: fresh.reason }, 'unchanged: nothing written');
     return { counts, changed: false };
   }
-  // Transform first: a body that is not even well-formed (cut, malformed) fails the job and stores nothing.
+  // gzip runs on libuv's thread pool while the transform runs here. Transform before storing anything:
+  // a body that is not even well-formed (cut, malformed) fails the job and stores nothing.
+  const compressed = compress(fresh.body);
+  compressed.catch(() => {});
   const result = f.transform(fresh.body);
-  await archive(db, f.source, f.request.key, fresh.body, fresh.hash, fresh.fetchedAt);
+  await archiveCompressed(db, f.source, f.request.key, await compressed, fresh.body.length, fresh.hash, fresh.fetchedAt);
   counts.quarantined = await quarantine(db, result.quarantined);
   if (result.quarantined.length) ctx.log.warn({ request: f.request.key, quarantined: result.quarantined.length, first: result.quarantined[0]?.error }, 'records quarantined');
   const loaded = await f.load(result.records, counts);
