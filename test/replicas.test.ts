@@ -22,9 +22,12 @@ afterAll(async () => {
 });
 
 async function replicas(n: number, env: Record<string, string>) {
-  const started = await Promise.all(Array.from({ length: n }, () => startReplica({ DATABASE_URL: db.url, ...env })));
-  running.push(...started);
-  return started;
+  // Each replica is tracked as soon as it is up, so one failing to start cannot leak the others.
+  return Promise.all(Array.from({ length: n }, async () => {
+    const r = await startReplica({ DATABASE_URL: db.url, ...env });
+    running.push(r);
+    return r;
+  }));
 }
 
 function withQueue<T>(prefix: string, name: string, fn: (q: Queue) => Promise<T>): Promise<T> {

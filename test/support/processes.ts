@@ -18,7 +18,10 @@ export async function startReplica(env: Record<string, string>): Promise<Replica
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started process behind
+      reject(new Error(`replica did not start:\n${output.join('')}`));
+    }, 30_000);
     const onData = (chunk: Buffer) => {
       output.push(String(chunk));
       if (String(chunk).includes('matchday engine started')) {
