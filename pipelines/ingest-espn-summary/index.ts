@@ -24,7 +24,7 @@ async function one(p: { league: string; eventId: string }, ctx: JobContext<Inges
         events.push(...r.events);
       }
       return recordEvents(tx, events);
-    });
+    }, { durable: false });
     // A summary for a match no scoreboard has brought yet: the scoreboard creates matches, summaries enrich them.
     if (unknown) ctx.log.warn({ eventId: p.eventId }, 'summary for an unknown match: skipped until a scoreboard brings it');
     return { events: await publishEvents(ctx.deps, outbox), unknown };

@@ -24,7 +24,7 @@ export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecor
       }
     }
     return { loaded, outbox: await recordEvents(tx, events) };
-  });
+  }, { durable: false });
   const total = new Set(records.map((r) => r.providerId)).size;
   counts.inserted += loaded.changes.filter((c) => c.inserted).length;
   counts.updated += loaded.changes.filter((c) => !c.inserted).length;

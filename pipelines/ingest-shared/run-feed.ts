@@ -1,6 +1,6 @@
 // The steps every feed pipeline takes: fetch if changed → transform → archive → quarantine → load →
 // record the cursor. Feeds supply the transform and the load; the counts feed the pipeline_runs row.
-import { pgSql } from '../../src/db/sql.js';
+import { inTransaction, pgSql } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { TransformResult } from '../shared/transform.js';
 import type { IngestPipelineDeps } from './deps.js';
@@ -29,11 +29,14 @@ export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipe
   const compressed = compress(fresh.body);
   compressed.catch(() => {});
   const result = f.transform(fresh.body);
-  await archiveCompressed(db, f.source, f.request.key, await compressed, fresh.body.length, fresh.hash, fresh.fetchedAt);
-  counts.quarantined = await quarantine(db, result.quarantined);
+  const packed = await compressed;
+  counts.quarantined = await inTransaction(ctx.deps.pg, async (tx) => {
+    await archiveCompressed(tx, f.source, f.request.key, packed, fresh.body.length, fresh.hash, fresh.fetchedAt);
+    return quarantine(tx, result.quarantined);
+  }, { durable: false });
   if (result.quarantined.length) ctx.log.warn({ request: f.request.key, quarantined: result.quarantined.length, first: result.quarantined[0]?.error }, 'records quarantined');
   const loaded = await f.load(result.records, counts);
-  await fresh.commit();
+  await inTransaction(ctx.deps.pg, (tx) => fresh.commit(tx), { durable: false });
   return { counts, changed: true, loaded };
 }
 

@@ -10,7 +10,7 @@ import type { FeedSource, FetchRequest } from './source.js';
 const gzip = promisify(gzipCb) as (b: Buffer, o?: { level: number }) => Promise<Buffer>;
 export const gunzip = promisify(gunzipCb);
 
-export type Fresh = { changed: true; body: Buffer; hash: string; fetchedAt: Date; commit: () => Promise<void> } | { changed: false; reason: 'not-modified' | 'same-content' };
+export type Fresh = { changed: true; body: Buffer; hash: string; fetchedAt: Date; commit: (tx?: Sql) => Promise<void> } | { changed: false; reason: 'not-modified' | 'same-content' };
 
 /**
  * Fetches `req` and says whether it changed since the last successful load. `commit()` records the new
@@ -32,8 +32,8 @@ export async function fetchIfChanged(db: Sql, source: string, feed: FeedSource, 
     body: res.body,
     hash,
     fetchedAt,
-    commit: async () => {
-      await db.$executeRawUnsafe(
+    commit: async (tx = db) => {
+      await tx.$executeRawUnsafe(
         `INSERT INTO fetch_cursors (source, request_key, etag, last_modified, content_hash, last_fetched_at, last_changed_at)
          VALUES ($1, $2, $3, $4, $5, $6::timestamp, $6::timestamp)
          ON CONFLICT (source, request_key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,

@@ -23,11 +23,16 @@ function over(q: Pick<pg.Pool, 'query'> | pg.PoolClient): Sql {
 
 export const pgSql = (pool: pg.Pool): Sql => over(pool);
 
-/** Runs `fn` in one transaction on one connection; rolls back if it throws. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction on one connection; rolls back if it throws. `durable: false` commits
+ * without waiting for the WAL flush (synchronous_commit off): for data that can be fetched again, where
+ * a crash may lose the last moments of commits but never consistency — WAL order keeps a later commit
+ * (a feed's cursor) from surviving an earlier one (its data).
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>, o: { durable?: boolean } = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(o.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
     const result = await fn(over(client));
     await client.query('COMMIT');
     return result;
