@@ -54,7 +54,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
       const details = zodDetails(payload.error);
       throw new HttpError(400, `invalid payload for ${queue}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
     }
-    const { id, created } = await t(ctx.producer.enqueue(queue, payload.data, { idempotencyKey: key.data }));
+    const { id, created } = await t(ctx.producer.enqueue(queue, payload.data, { idempotencyKey: key.data, validated: true }));
     return reply.status(created ? 202 : 200).send({ id, queue });
   });
 

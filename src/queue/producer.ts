@@ -49,9 +49,9 @@ export class Producer {
   }
 
   /** Enqueues a payload that is validated here first (the worker validates it again at dequeue). */
-  async enqueue(name: string, payload: unknown, opts: { idempotencyKey?: string; jobId?: string; delayMs?: number; priority?: number; parent?: JobsOptions['parent'] } = {}): Promise<{ id: string; created: boolean }> {
+  async enqueue(name: string, payload: unknown, opts: { idempotencyKey?: string; jobId?: string; delayMs?: number; priority?: number; parent?: JobsOptions['parent']; validated?: boolean } = {}): Promise<{ id: string; created: boolean }> {
     const def = this.def(name);
-    const data = def.payload.parse(payload);
+    const data = opts.validated ? payload : def.payload.parse(payload);
     const base: JobsOptions = { ...(opts.delayMs ? { delay: opts.delayMs } : {}), ...(opts.priority ? { priority: opts.priority } : {}), ...(opts.parent ? { parent: opts.parent } : {}) };
     if (opts.idempotencyKey) {
       const hash = createHash('sha256').update(`${name}\0${opts.idempotencyKey}`).digest('hex').slice(0, 40);

@@ -26,7 +26,7 @@ function autocannon(url: string, o: { method: string; body?: string; connections
 }
 
 export async function run(args: string[]) {
-  const connections = arg(args, 'connections', 20);
+  const connections = arg(args, 'connections', 10);
   const seconds = arg(args, 'seconds', 10);
   const prefix = `bench-http-${process.pid}`;
   const e = await benchEngine(prefix, { ROLE: 'api' });
