@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Db } from '../db/client.js';
+import { inTransaction } from '../db/sql.js';
 import type { JobSinks } from './run-job.js';
 import { lastRunKey } from './schedules.js';
 
@@ -29,13 +30,14 @@ export function createSinks(db: Db, pool: pg.Pool, redis: Redis, prefix: string)
     },
     async pipelineRun(rec) {
       // Plain SQL: one row per job attempt is on every job's path, where Prisma's per-query cost shows.
-      await pool.query(
+      // Bookkeeping, not data: it need not wait for the WAL flush.
+      await inTransaction(pool, (tx) => tx.$executeRawUnsafe(
         `INSERT INTO pipeline_runs (queue, job_id, attempt, status, started_at, finished_at, duration_ms, counts, error)
          VALUES ($1, $2, $3, $4::"PipelineRunStatus", $5::timestamp, $6::timestamp, $7, $8::jsonb, $9)
          ON CONFLICT (queue, job_id, attempt) DO NOTHING`,
-        [rec.queue, rec.jobId, rec.attempt, rec.ok ? 'SUCCEEDED' : 'FAILED', utc(rec.startedAt), utc(rec.finishedAt),
-          rec.finishedAt.getTime() - rec.startedAt.getTime(), JSON.stringify(rec.counts ?? {}), rec.error?.slice(0, MAX_ERROR_CHARS) ?? null],
-      );
+        rec.queue, rec.jobId, rec.attempt, rec.ok ? 'SUCCEEDED' : 'FAILED', utc(rec.startedAt), utc(rec.finishedAt),
+        rec.finishedAt.getTime() - rec.startedAt.getTime(), JSON.stringify(rec.counts ?? {}), rec.error?.slice(0, MAX_ERROR_CHARS) ?? null,
+      ), { durable: false });
     },
     async scheduleRan(queue, rec) {
       await redis.hset(lastRunKey(prefix), queue, JSON.stringify(rec));
