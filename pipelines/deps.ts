@@ -2,7 +2,17 @@
 // this to the engine as `extendDeps`).
 import type { EngineDeps } from '../src/engine.js';
 import { createIngestDeps } from './ingest-shared/deps.js';
+import type { MatchEventConsumer } from './match-events/index.js';
+import { createMlDeps, type MlEngineDeps } from './ml/deps.js';
+import { onMatchEvent } from './ml/on-match-event.js';
+
+/** Match changes that can move a prediction: the match is re-predicted (debounced per match). */
+const REPREDICT_ON = new Set(['kick-off', 'goal', 'red-card', 'score-corrected']);
 
 export async function createPipelineDeps(base: EngineDeps) {
-  return { ...createIngestDeps(base), matchEventConsumers: [] };
+  const ml = createMlDeps(base);
+  const repredict: MatchEventConsumer = async (event, deps) => {
+    if (REPREDICT_ON.has(event.kind)) await onMatchEvent(event, deps as MlEngineDeps);
+  };
+  return { ...createIngestDeps(base), ...ml, matchEventConsumers: [repredict] };
 }

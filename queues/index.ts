@@ -10,6 +10,12 @@ import { ingestReplay } from './ingest-replay.js';
 import { ingestVenueGeocode } from './ingest-venue-geocode.js';
 import { ingestWeatherMatch } from './ingest-weather-match.js';
 import { matchEvents } from './match-events.js';
+import { mlBaselineFit } from './ml-baseline-fit.js';
+import { mlPredictBatch } from './ml-predict-batch.js';
+import { mlPredictChunk } from './ml-predict-chunk.js';
+import { mlPredictPlan } from './ml-predict-plan.js';
+import { mlRepredictMatch } from './ml-repredict-match.js';
+import { mlRetrain } from './ml-retrain.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -22,4 +28,10 @@ export const queues: readonly QueueDefinition[] = [
   ingestNewsRss,
   ingestReplay,
   matchEvents,
+  mlPredictBatch,
+  mlPredictPlan,
+  mlPredictChunk,
+  mlRepredictMatch,
+  mlRetrain,
+  mlBaselineFit,
 ];

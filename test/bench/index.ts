@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   memory: () => import('./memory.js'),
   ingest: () => import('./ingest.js'),
   baseline: () => import('./baseline.js'),
+  predict: () => import('./predict.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { defaultRetention, defineQueue } from '../src/queue/define.js';
+
+export const retrainPayload = z.object({
+  reason: z.enum(['scheduled', 'manual', 'drift']),
+  /** Passed to POST /models/train; the service picks defaults for what is left out. */
+  params: z
+    .object({
+      fromDate: z.iso.date().optional(),
+      toDate: z.iso.date().optional(),
+      competitions: z.array(z.string().min(1)).max(50).optional(),
+      algorithm: z.string().min(1).max(50).optional(),
+      hyperparameters: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict()
+    .optional(),
+  promote: z.enum(['always', 'if_better', 'never']).default('if_better'),
+  /** What triggered a drift retraining (alert id, metric), kept for the record. */
+  trigger: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * Starts a training on the ML service and polls it to the end. The job polls in-process (the engine's
+ * wrapper does not hand pipelines the lock token that `moveToDelayed` needs); BullMQ renews the lock
+ * meanwhile, the pipeline gives up itself after RETRAIN_MAX_DURATION_MS counted from the persisted start
+ * of the training run, and this timeout is only the hard ceiling above it (RETRAIN_MAX_DURATION_MS
+ * beyond it is capped, with a warning at start-up).
+ * Retries: 5 attempts with 2 s doubling: a worker restart resumes polling the same training quickly.
+ */
+export const mlRetrain = defineQueue({
+  name: 'ml-retrain',
+  description: 'Retrains the ML service model, polls the training and registers the result as a candidate version',
+  payload: retrainPayload,
+  retry: { attempts: 5, delayMs: 2_000, maxDelayMs: 60_000 },
+  timeoutMs: 25 * 3_600_000,
+  concurrency: 1,
+  retention: defaultRetention,
+  // Weekly, Monday 04:00 UTC; SCHEDULES="ml-retrain=<cron>" or "ml-retrain=off" overrides it.
+  schedule: { pattern: '0 4 * * 1', tz: 'UTC', missed: 'run-once', payload: { reason: 'scheduled', promote: 'if_better' } },
+  recordRuns: true,
+  handler: () => import('../pipelines/ml/retrain.js').then((m) => m.run),
+});

@@ -1,0 +1,127 @@
+// Batch predictions end to end: 10,000 matches in PostgreSQL, POST /predictions/batch, the real flow
+// (plan → chunks → summary) on the real queues, the fake ML service over HTTP with 50 ms per call, the
+// predictions stored in PostgreSQL. Compared with the ideal concurrency × chunk / latency.
+// The fake service runs as a process of its own, as the real one does: its CPU is not the engine's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { startEngine, type Engine } from '../../src/engine.js';
+import { createLogger } from '../../src/logger.js';
+import { createMlDeps, mlQueues } from '../../pipelines/ml/deps.js';
+import { registerMlRoutes } from '../../pipelines/ml/routes.js';
+import { API_KEY, arg, DATABASE_URL, fmt, REDIS_URL } from './support.js';
+
+const PROVIDER = 'bench-ml';
+const DAY_MS = 86_400_000;
+
+/** Replaces the benchmark's league: a competition, 20 clubs and `n` scheduled matches. */
+async function seed(db: Engine['db'], n: number) {
+  const matches = await db.match.findMany({ where: { provider: PROVIDER }, select: { id: true } });
+  for (let i = 0; i < matches.length; i += 10_000) {
+    const ids = matches.slice(i, i + 10_000).map((m) => m.id);
+    await db.prediction.deleteMany({ where: { matchId: { in: ids } } });
+    await db.match.deleteMany({ where: { id: { in: ids } } });
+  }
+  await db.team.deleteMany({ where: { provider: PROVIDER } });
+  await db.competition.deleteMany({ where: { provider: PROVIDER } });
+  const competition = await db.competition.create({ data: { provider: PROVIDER, providerId: 'BENCH-ML', slug: 'bench-ml', name: 'Benchmark league' } });
+  await db.team.createMany({ data: Array.from({ length: 20 }, (_, i) => ({ provider: PROVIDER, providerId: `t${i}`, name: `Bench club ${i}` })) });
+  const teams = (await db.team.findMany({ where: { provider: PROVIDER }, select: { id: true } })).map((t) => t.id);
+  const now = Date.now();
+  const rows = Array.from({ length: n }, (_, k) => ({
+    provider: PROVIDER, providerId: `m${k}`, competitionId: competition.id, homeTeamId: teams[k % 20]!, awayTeamId: teams[(k + 1 + (k % 19)) % 20]!,
+    kickoff: new Date(now + DAY_MS + Math.floor((k * 9 * DAY_MS) / n)),
+  }));
+  for (let i = 0; i < rows.length; i += 5_000) await db.match.createMany({ data: rows.slice(i, i + 5_000) });
+  return { from: new Date(now).toISOString(), to: new Date(now + 11 * DAY_MS).toISOString() };
+}
+
+async function runBatch(engine: Engine, url: string, body: unknown) {
+  const res = await fetch(`${url}/predictions/batch`, { method: 'POST', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 202) throw new Error(`POST /predictions/batch answered ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  const queue = engine.producer.queue('ml-predict-batch');
+  for (;;) {
+    const state = await queue.getJobState(id);
+    if (state === 'completed' || state === 'failed') break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const job = (await queue.getJob(id))!;
+  if (job.failedReason) throw new Error(`batch failed: ${job.failedReason}`);
+  return { id, result: job.returnvalue as { totals: { predicted: number; failed: number; skipped: number } } };
+}
+
+async function startFakeService(latencyMs: number): Promise<{ url: string; child: ChildProcess; stats(): Promise<{ maxInFlight: number; batchCalls: number }>; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/ml/fake-ml-server.ts', String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const { url } = JSON.parse(line) as { url: string };
+  return {
+    url,
+    child,
+    stats: async () => (await (await fetch(`${url}/_fake/stats`)).json()) as { maxInFlight: number; batchCalls: number },
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+/** An extra engine process consuming only the chunk queue (a ROLE=worker replica). */
+async function startWorker(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/ml/ml-replica.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) if (line.includes('matchday engine started')) break;
+  return async () => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  };
+}
+
+export async function run(args: string[]) {
+  const n = arg(args, 'matches', 10_000);
+  const chunk = arg(args, 'chunk', 100);
+  const concurrency = arg(args, 'concurrency', 8);
+  const latencyMs = arg(args, 'latency', 50);
+  const workers = arg(args, 'workers', 1);
+  const fake = await startFakeService(latencyMs);
+  const env = {
+    REDIS_URL, DATABASE_URL, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: `bench-predict-${process.pid}`, LOG_LEVEL: 'warn', SCHEDULES_ENABLED: 'false',
+    ML_SERVICE_URL: fake.url, PREDICT_CHUNK_SIZE: String(chunk), PREDICT_CONCURRENCY: String(concurrency), CONCURRENCY: `ml-predict-chunk=${2 * concurrency}`,
+  };
+  const config = loadConfig(env);
+  const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
+  const engine = await startEngine({ config, queues: mlQueues, log: createLogger(config.LOG_LEVEL, [API_KEY], devNull), extendDeps: (base) => ({ ...createMlDeps(base) }), extraRoutes: [registerMlRoutes] });
+  const address = engine.http!.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    for (let i = 1; i < workers; i++) stops.push(await startWorker({ ...env, ROLE: 'worker', WORKER_QUEUES: 'ml-predict-chunk', LOG_LEVEL: 'info' }));
+    const window = await seed(engine.db, n);
+    const ideal = (concurrency * chunk) / (latencyMs / 1000);
+    console.log(`batch predictions: ${fmt(n)} matches, chunk ${chunk}, concurrency ${concurrency}, fake service ${latencyMs} ms per call, ${workers} engine process(es); PostgreSQL ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')}`);
+    // Warm-up (connections, JIT, prepared statements): one small batch, not measured.
+    await runBatch(engine, url, { league: 'bench-ml', from: window.from, to: new Date(Date.parse(window.from) + 2 * DAY_MS).toISOString() });
+    const before = await fake.stats();
+    const started = performance.now();
+    const { id, result } = await runBatch(engine, url, { league: 'bench-ml', ...window });
+    const seconds = (performance.now() - started) / 1000;
+    const stored = await engine.db.prediction.count({ where: { runKey: { startsWith: `${id}-c` } } });
+    if (result.totals.predicted !== n || stored !== n) throw new Error(`expected ${n} predictions, the batch reports ${result.totals.predicted} and PostgreSQL holds ${stored}`);
+    const rate = n / seconds;
+    const ratio = rate / ideal;
+    const after = await fake.stats();
+    // The steady state, for comparison: from the first chunk's start to the last chunk's end.
+    const chunks = (await engine.producer.queue('ml-predict-chunk').getJobs(['completed'], 0, 2_000)).filter((j) => j.data.batchId === id);
+    const phase = (Math.max(...chunks.map((j) => j.finishedOn!)) - Math.min(...chunks.map((j) => j.processedOn!))) / 1000;
+    console.log(`  end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): ${fmt(seconds, 3)} s, ${fmt(rate)} matches/s; ${after.batchCalls - before.batchCalls} service calls, at most ${after.maxInFlight} in flight`);
+    console.log(`  chunks alone (first start → last end): ${fmt(phase, 3)} s, ${fmt(n / phase)} matches/s (${fmt(n / phase / ideal, 3)} of the ideal)`);
+    console.log(`ideal: ${fmt(ideal)} matches/s (concurrency × chunk / latency)`);
+    console.log(`ratio (end to end): ${fmt(ratio, 3)} (target ≥ 0.70) ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await Promise.all(stops.map((stop) => stop()));
+    await engine.stop();
+    await fake.stop();
+  }
+}
