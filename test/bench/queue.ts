@@ -58,7 +58,7 @@ async function engine(n: number, concurrency: number) {
 export async function run(args: string[]) {
   const n = arg(args, 'jobs', 30_000);
   const concurrency = arg(args, 'concurrency', 50);
-  const rounds = arg(args, 'rounds', 2);
+  const rounds = arg(args, 'rounds', 3);
   console.log(`queue throughput: ${fmt(n)} no-op jobs, concurrency ${concurrency}, ${rounds} alternating rounds, Redis ${REDIS_URL}`);
   const bares: number[] = [];
   const engines: number[] = [];
