@@ -3,6 +3,7 @@
 // every match come back with the upsert so change events can be derived in the same transaction.
 import { createHash } from 'node:crypto';
 import type { Sql } from '../../src/db/sql.js';
+import type { StateChange } from '../ingest-shared/events.js';
 import type { KeyEvent } from './common.js';
 import type { MatchRecord, TeamRecord } from './scoreboard.js';
 import type { VenueRecord } from './common.js';
@@ -31,16 +32,9 @@ async function upsertIds(tx: Sql, table: string, cols: string[], rows: unknown[]
 
 const uniqueBy = <T>(items: T[], key: (t: T) => string) => [...new Map(items.map((i) => [key(i), i])).values()];
 
-export interface MatchChange {
-  matchId: number;
+export interface MatchChange extends StateChange {
   providerId: string;
   inserted: boolean;
-  status: string;
-  homeScore: number | null;
-  awayScore: number | null;
-  homePenalties: number | null;
-  awayPenalties: number | null;
-  prev: { status: string; homeScore: number | null; awayScore: number | null; homePenalties: number | null; awayPenalties: number | null } | null;
 }
 
 export interface LoadedMatches {
