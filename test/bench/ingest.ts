@@ -62,7 +62,7 @@ export async function run() {
   const config = loadConfig({
     REDIS_URL, DATABASE_URL: withDatabase(DATABASE_URL, 'matchday_bench_ingest'), API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', SCHEDULES_ENABLED: 'false',
     ROLE: 'worker', WORKER_QUEUES: 'ingest-espn-scoreboard,ingest-espn-summary', RATE_LIMITS_ENABLED: 'false', ESPN_BASE_URL: url,
-    CONCURRENCY: 'ingest-espn-scoreboard=4,ingest-espn-summary=8',
+    CONCURRENCY: process.env.BENCH_CONCURRENCY ?? 'ingest-espn-scoreboard=4,ingest-espn-summary=8',
   });
   const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
   const e = await startEngine({ config, queues, log: createLogger('warn', [API_KEY], devNull), extendDeps: createPipelineDeps });
