@@ -1,6 +1,7 @@
 // The load step of every prediction path: set-based inserts, idempotent per (match, model version, run
 // key). A retried job inserts nothing twice; a re-prediction (a new run key) adds rows, never overwrites.
-import { Prisma, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
+import type { Sql } from '../../src/db/sql.js';
 import type { Outcome } from '../../src/generated/prisma/client.js';
 
 export interface PredictionRow {
@@ -50,26 +51,26 @@ export interface Stored {
   missing: number;
 }
 
-const RECORDSET = Prisma.sql`jsonb_to_recordset`;
-const COLUMNS = Prisma.sql`(match_id int, p_home float8, p_draw float8, p_away float8, xg_home float8, xg_away float8,
+const ROWS = `jsonb_to_recordset($3::jsonb) AS u(match_id int, p_home float8, p_draw float8, p_away float8, xg_home float8, xg_away float8,
   predicted_outcome text, confidence float8, confidence_level text, most_likely_home int, most_likely_away int)`;
-const INSERT = Prisma.sql`INSERT INTO predictions (match_id, model_version_id, run_key, p_home, p_draw, p_away, xg_home, xg_away,
-  predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away)`;
-const values = (modelVersionId: number, runKey: string) => Prisma.sql`SELECT match_id, ${modelVersionId}::int, ${runKey}::text, p_home, p_draw, p_away,
-  xg_home, xg_away, predicted_outcome::"Outcome", confidence, confidence_level, most_likely_home, most_likely_away`;
-const ON_CONFLICT = Prisma.sql`ON CONFLICT (match_id, model_version_id, run_key) DO NOTHING`;
+const INSERT = `INSERT INTO predictions (match_id, model_version_id, run_key, p_home, p_draw, p_away, xg_home, xg_away,
+  predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away)
+  SELECT match_id, $1::int, $2::text, p_home, p_draw, p_away, xg_home, xg_away, predicted_outcome::"Outcome", confidence,
+  confidence_level, most_likely_home, most_likely_away`;
+const ON_CONFLICT = `ON CONFLICT (match_id, model_version_id, run_key) DO NOTHING`;
 
 /** A prediction for a match that no longer exists: the foreign key refuses the whole statement. */
-const isMissingMatch = (err: unknown) => (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } })?.meta?.driverAdapterError?.cause?.originalCode === '23503';
+const isMissingMatch = (err: unknown) => (err as { code?: string })?.code === '23503';
 
 /**
  * Inserts the rows in one set-based statement, the rows travelling as one JSON parameter, with
- * ON CONFLICT DO NOTHING (a retried run inserts nothing twice). Raw SQL because this is the hot path of
- * every batch: Prisma's createMany builds a 1,300-parameter query per chunk and cost more CPU than
- * everything else a chunk does. The plain INSERT is the fast path; only when a match was deleted since it
- * was selected does the slower form run, which joins to `matches` to drop it and count what was missing.
+ * ON CONFLICT DO NOTHING (a retried run inserts nothing twice). Plain SQL on the pg pool because this is
+ * the hot path of every batch: Prisma's createMany (a 1,300-parameter query per chunk), and even its raw
+ * queries, cost more CPU than everything else a chunk does. The plain INSERT is the fast path; only when
+ * a match was deleted since it was selected does the slower form run, which joins to `matches` to drop it
+ * and count what was missing.
  */
-export async function storePredictions(db: Db, runKey: string, modelVersionId: number, rows: readonly PredictionRow[], cutoffs: Cutoffs): Promise<Stored> {
+export async function storePredictions(db: Sql, runKey: string, modelVersionId: number, rows: readonly PredictionRow[], cutoffs: Cutoffs): Promise<Stored> {
   if (!rows.length) return { inserted: 0, duplicates: 0, missing: 0 };
   const json = JSON.stringify(
     rows.map((r) => {
@@ -83,15 +84,17 @@ export async function storePredictions(db: Db, runKey: string, modelVersionId: n
     }),
   );
   try {
-    const inserted = await db.$executeRaw`${INSERT} ${values(modelVersionId, runKey)} FROM ${RECORDSET}(${json}::jsonb) AS u${COLUMNS} ${ON_CONFLICT}`;
+    const inserted = await db.$executeRawUnsafe(`${INSERT} FROM ${ROWS} ${ON_CONFLICT}`, modelVersionId, runKey, json);
     return { inserted, duplicates: rows.length - inserted, missing: 0 };
   } catch (err) {
     if (!isMissingMatch(err)) throw err;
   }
-  const [res] = await db.$queryRaw<Array<{ inserted: number; known: number }>>`
-    WITH known AS (SELECT u.* FROM ${RECORDSET}(${json}::jsonb) AS u${COLUMNS} JOIN matches m ON m.id = u.match_id),
-    ins AS (${INSERT} ${values(modelVersionId, runKey)} FROM known ${ON_CONFLICT} RETURNING 1)
-    SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM known)::int AS known`;
+  const [res] = await db.$queryRawUnsafe<Array<{ inserted: number; known: number }>>(
+    `WITH known AS (SELECT u.* FROM ${ROWS} JOIN matches m ON m.id = u.match_id),
+     ins AS (${INSERT} FROM known ${ON_CONFLICT} RETURNING 1)
+     SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM known)::int AS known`,
+    modelVersionId, runKey, json,
+  );
   const inserted = Number(res?.inserted ?? 0);
   const known = Number(res?.known ?? 0);
   return { inserted, duplicates: known - inserted, missing: rows.length - known };
