@@ -47,7 +47,7 @@ beforeAll(async () => {
     databaseUrl: db.url, prefix, queues, extendDeps: createPipelineDeps,
     env: {
       NEWS_FEEDS: `bbc=${url}/feeds/bbc/rss.xml,sky=${url}/rss/12040,agg=${url}/agg/feed.xml`, ESPN_BASE_URL: url,
-      WORKER_QUEUES: 'ingest-news-rss,ingest-espn-news', SCHEDULES_ENABLED: 'false', RATE_LIMITS_ENABLED: 'false',
+      WORKER_QUEUES: 'ingest-news-rss,ingest-espn-news,ingest-replay', SCHEDULES_ENABLED: 'false', RATE_LIMITS_ENABLED: 'false',
     },
   });
   const teams: Array<[key: string, providerId: string, name: string, shortName: string | null, abbreviation: string | null, aliases: string[]]> = [
@@ -186,5 +186,20 @@ describe('ESPN news', () => {
     const again = await runJob('ingest-espn-news', { league: 'eng.1' });
     expect(again.result).toMatchObject({ changed: false, counts: { inserted: 0, updated: 0 } });
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('archive replay', () => {
+  it('rebuilds articles and team links from the archived feeds, with no network', async () => {
+    const articles = await engine.db.article.count();
+    const links = await engine.db.articleTeam.count();
+    expect(articles).toBeGreaterThan(0);
+    await engine.db.article.deleteMany({});
+    const requests = up.requests.length;
+    const job = await runJob('ingest-replay', {});
+    expect(up.requests.length).toBe(requests);
+    expect(job.result.payloads).toBe(await engine.db.rawPayload.count());
+    expect(await engine.db.article.count()).toBe(articles);
+    expect(await engine.db.articleTeam.count()).toBe(links);
   });
 });

@@ -6,7 +6,7 @@ import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
 import { runFeed } from '../ingest-shared/run-feed.js';
 import { loadArticles } from '../ingest-news/load.js';
 import { rssFeedFor, rssRequest, rssSource } from '../ingest-news/requests.js';
-import { transformRss, type RssTransformResult } from '../ingest-news/rss.js';
+import { transformRss, type RssArticle, type RssTransformResult } from '../ingest-news/rss.js';
 
 export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDeps>) {
   const url = ctx.deps.newsFeeds.get(p.feed);
@@ -30,12 +30,7 @@ export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDep
         if (whole && parsed.records.length === 0) throw new Error(`${sourceName}: ${whole.error}`);
         return parsed;
       },
-      load: (records, counts) =>
-        loadArticles(
-          ctx.deps.db,
-          records.map((a) => ({ provider: a.provider, providerId: a.guid, link: a.link, headline: a.headline, description: a.description, published: a.published, image: a.image })),
-          counts,
-        ),
+      load: (records, counts) => loadArticles(ctx.deps.db, rssArticleInputs(records), counts),
     },
     ctx,
   );
@@ -47,3 +42,6 @@ export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDep
     ...(out.loaded ?? {}),
   };
 }
+
+export const rssArticleInputs = (records: readonly RssArticle[]) =>
+  records.map((a) => ({ provider: a.provider, providerId: a.guid, link: a.link, headline: a.headline, description: a.description, published: a.published, image: a.image }));

@@ -1,15 +1,16 @@
 // Re-runs the transforms and loads over the raw-payload archive with no network: for when a mapping was
-// fixed and stored data must be rebuilt. Payloads are replayed oldest first, so the newest state wins.
+// fixed and stored data must be rebuilt (ESPN scoreboards, summaries and news; the configured RSS feeds). Payloads are replayed oldest first, so the newest state wins.
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError } from '../../src/queue/errors.js';
 import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
 import { gunzip, quarantine, zeroCounts, type IngestCounts } from '../ingest-shared/store.js';
-import { replayers } from './replayers.js';
+import { replayersFor } from './replayers.js';
 
 const PAGE = 50;
 
 export async function run(p: { source?: string; since?: string; until?: string }, ctx: JobContext<IngestPipelineDeps>) {
   const { db } = ctx.deps;
+  const replayers = replayersFor(ctx.deps);
   const sources = p.source ? [p.source] : Object.keys(replayers);
   for (const s of sources) if (!replayers[s]) throw new NonRetryableError(`no replayer for source "${s}" (known: ${Object.keys(replayers).join(', ')})`);
   const counts: IngestCounts = zeroCounts();

@@ -8,10 +8,16 @@ import { applyMatches } from '../ingest-espn/apply.js';
 import { loadSummary } from '../ingest-espn/load-summary.js';
 import { SCOREBOARD_SOURCE, transformScoreboard } from '../ingest-espn/scoreboard.js';
 import { SUMMARY_SOURCE, transformSummary } from '../ingest-espn/summary.js';
+import { NEWS_SOURCE, transformEspnNews } from '../ingest-espn/news.js';
+import { espnArticleInputs } from '../ingest-espn-news/index.js';
+import { loadArticles } from '../ingest-news/load.js';
+import { rssFeedFor, rssSource } from '../ingest-news/requests.js';
+import { transformRss } from '../ingest-news/rss.js';
+import { rssArticleInputs } from '../ingest-news-rss/index.js';
 
 export type Replayer = (body: Buffer, deps: IngestPipelineDeps, counts: IngestCounts) => Promise<{ quarantined: Quarantined[] }>;
 
-export const replayers: Record<string, Replayer> = {
+const espn: Record<string, Replayer> = {
   [SCOREBOARD_SOURCE]: async (body, deps, counts) => {
     const r = transformScoreboard(parseJson(SCOREBOARD_SOURCE, body));
     await applyMatches(deps, r.records, counts);
@@ -32,3 +38,24 @@ export const replayers: Record<string, Replayer> = {
     return r;
   },
 };
+
+/** Every archived source this deployment can re-apply: ESPN's, plus the configured RSS feeds. */
+export function replayersFor(deps: Pick<IngestPipelineDeps, 'newsFeeds'>): Record<string, Replayer> {
+  const out: Record<string, Replayer> = {
+    ...espn,
+    [NEWS_SOURCE]: async (body, d, counts) => {
+      const r = transformEspnNews(parseJson(NEWS_SOURCE, body));
+      await loadArticles(d.db, espnArticleInputs(r.records), counts);
+      return r;
+    },
+  };
+  for (const [name, url] of deps.newsFeeds) {
+    const feed = rssFeedFor(name, url);
+    out[rssSource(feed)] = async (body, d, counts) => {
+      const r = transformRss(body.toString('utf8'), feed);
+      await loadArticles(d.db, rssArticleInputs(r.records), counts);
+      return r;
+    };
+  }
+  return out;
+}
