@@ -1,6 +1,7 @@
 // Every setting is an environment variable, parsed once here into a frozen object. Nothing else reads
 // process.env. A bad value stops the process (exit code 2) with the variable, the problem and the default.
 import { randomBytes } from 'node:crypto';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
@@ -97,8 +98,14 @@ function parseSchedules(raw: string): Record<string, ScheduleOverride> {
       const ms = Number(value.slice(6));
       if (!Number.isInteger(ms) || ms < 1000) throw new Error(`"${part}": every: takes milliseconds ≥ 1000`);
       out[name] = { everyMs: ms };
-    } else if (value.split(/\s+/).length >= 5) out[name] = { pattern: value };
-    else throw new Error(`"${part}": expected off, every:<ms> or a cron pattern`);
+    } else if (value.split(/\s+/).length >= 5) {
+      try {
+        CronExpressionParser.parse(value);
+      } catch (err) {
+        throw new Error(`"${part}": not a cron pattern (${(err as Error).message})`);
+      }
+      out[name] = { pattern: value };
+    } else throw new Error(`"${part}": expected off, every:<ms> or a cron pattern`);
   }
   return out;
 }

@@ -28,7 +28,7 @@ describe('configuration', () => {
 
   it.each([
     ['PORT', 'abc'], ['PORT', '70000'], ['REDIS_URL', 'localhost:6379'], ['ROLE', 'boss'], ['LOG_LEVEL', 'loud'],
-    ['CONCURRENCY', 'a=0'], ['SCHEDULES', 'a=sometimes'], ['API_KEY', 'short'], ['QUEUE_PREFIX', 'a:b'],
+    ['CONCURRENCY', 'a=0'], ['SCHEDULES', 'a=sometimes'], ['SCHEDULES', 'a=99 * * * * *'], ['API_KEY', 'short'], ['QUEUE_PREFIX', 'a:b'],
   ])('rejects %s=%s naming the variable and its default', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`${name}`));

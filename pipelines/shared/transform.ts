@@ -62,13 +62,6 @@ export function quarantineOne(source: string, recordKey: string, raw: unknown, e
 }
 
 /** Merges results of sub-batches (e.g. one per league) keeping their order. */
-export function mergeResults<T>(...results: TransformResult<T>[]): TransformResult<T> {
-  return {
-    records: results.flatMap((r) => r.records),
-    quarantined: results.flatMap((r) => r.quarantined),
-  };
-}
-
 /** Reads `obj[key]` from an unknown value without trusting its shape. */
 export function prop(obj: unknown, key: string): unknown {
   return typeof obj === 'object' && obj !== null ? (obj as Record<string, unknown>)[key] : undefined;

@@ -40,10 +40,6 @@ export function schedulePeriodMs(def: QueueDefinition, s?: EffectiveSchedule): n
   return it.next().getTime() - a;
 }
 
-export function validateCron(pattern: string, tz = 'UTC'): void {
-  CronExpressionParser.parse(pattern, { tz });
-}
-
 export async function reconcileSchedules(o: {
   defs: readonly QueueDefinition[];
   overrides: Readonly<Record<string, ScheduleOverride>>;

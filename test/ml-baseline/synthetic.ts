@@ -1,18 +1,13 @@
 // Seeded synthetic leagues for the baseline tests: scores drawn from a known Dixon-Coles model.
-import { dcScoreMatrix, MAX_GOALS } from '../../pipelines/ml-baseline/dixon-coles.js';
+import { dcScoreMatrix, MAX_GOALS, type DcParams } from '../../pipelines/ml-baseline/dixon-coles.js';
 import { mulberry32 } from '../../pipelines/ml-baseline/tune.js';
 import type { ResultRow } from '../../pipelines/ml-baseline/model.js';
 
 export { mulberry32 };
 
-export interface SyntheticLeague {
+/** The true parameters the league was simulated from, and its results. */
+export interface SyntheticLeague extends DcParams {
   rows: ResultRow[];
-  teams: string[];
-  attack: number[];
-  defence: number[];
-  mu: number;
-  home: number;
-  rho: number;
 }
 
 export interface SyntheticOptions {
