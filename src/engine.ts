@@ -29,6 +29,7 @@ export interface EngineDeps {
   /** For pipelines: waits across reconnects. */
   redis: Redis;
   enqueue: Producer['enqueue'];
+  enqueueBulk: Producer['enqueueBulk'];
   breakers: BreakerRegistry;
   metrics: Metrics;
   /** Parent/child job trees (BullMQ flows) on the engine's queues. */
@@ -100,7 +101,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     upstreams.push(u);
     return u;
   };
-  const base: EngineDeps = { config, db, pg: pool, redis: shared, enqueue: producer.enqueue.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
+  const base: EngineDeps = { config, db, pg: pool, redis: shared, enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;

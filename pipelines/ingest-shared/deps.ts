@@ -2,6 +2,7 @@
 // resilient client per upstream, or the recorded payloads of FEEDS_REPLAY_DIR.
 import type { EngineDeps } from '../../src/engine.js';
 import { httpSource, replaySource, type FeedSource } from './source.js';
+import { cursorReader, type CursorReader } from './store.js';
 
 export interface IngestDeps {
   espn: FeedSource;
@@ -9,6 +10,8 @@ export interface IngestDeps {
   news: Map<string, FeedSource>;
   /** name → URL of the configured RSS feeds. */
   newsFeeds: Map<string, string>;
+  /** The feeds' last-loaded cursors (ETag, Last-Modified, content hash). */
+  readCursor: CursorReader;
 }
 
 export function parseFeedList(raw: string): Map<string, string> {
@@ -26,6 +29,7 @@ export function createIngestDeps(base: EngineDeps): IngestDeps {
   const newsFeeds = parseFeedList(c.NEWS_FEEDS);
   const perMin = (max: number) => (c.RATE_LIMITS_ENABLED ? { rateLimit: { max, perMs: 60_000 } } : {});
   const breaker = { volumeThreshold: c.UPSTREAM_BREAKER_VOLUME, errorThresholdPercentage: 50, resetTimeoutMs: c.UPSTREAM_BREAKER_RESET_MS, rollingWindowMs: 60_000 };
+  const readCursor = cursorReader(base.pg);
   if (c.FEEDS_REPLAY_DIR) {
     const dir = c.FEEDS_REPLAY_DIR;
     return {
@@ -33,6 +37,7 @@ export function createIngestDeps(base: EngineDeps): IngestDeps {
       openMeteo: { forecast: replaySource(dir, 'open-meteo'), archive: replaySource(dir, 'open-meteo-archive'), geocoding: replaySource(dir, 'open-meteo-geocoding') },
       news: new Map([...newsFeeds.keys()].map((name) => [name, replaySource(dir, `rss:${name}`)])),
       newsFeeds,
+      readCursor,
     };
   }
   const up = (name: string, baseUrl: string, max: number, extra: object = {}) =>
@@ -46,6 +51,7 @@ export function createIngestDeps(base: EngineDeps): IngestDeps {
     },
     news: new Map([...newsFeeds].map(([name, url]) => [name, up(`rss-${name}`, url, c.NEWS_RATE_LIMIT_PER_MIN, { headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.5' } })])),
     newsFeeds,
+    readCursor,
   };
 }
 

@@ -67,14 +67,15 @@ export async function recordEvents(tx: Sql, events: MatchEvent[]): Promise<Array
 }
 
 /** Puts outbox events on the match-events queue (deterministic job ids: publishing twice is harmless). */
-export async function publishEvents(deps: Pick<EngineDeps, 'enqueue' | 'db'>, rows: Array<{ id: bigint; event: MatchEvent }>): Promise<number> {
-  for (const { id, event } of rows) await deps.enqueue('match-events', { ...event, eventId: id.toString() }, { jobId: `match-event-${id}` });
-  if (rows.length) await deps.db.matchDomainEvent.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { publishedAt: new Date() } });
+export async function publishEvents(deps: Pick<EngineDeps, 'enqueueBulk' | 'pg'>, rows: Array<{ id: bigint; event: MatchEvent }>): Promise<number> {
+  if (!rows.length) return 0;
+  await deps.enqueueBulk('match-events', rows.map(({ id, event }) => ({ payload: { ...event, eventId: id.toString() }, jobId: `match-event-${id}` })));
+  await deps.pg.query(`UPDATE match_domain_events SET published_at = now() AT TIME ZONE 'UTC' WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id.toString())]);
   return rows.length;
 }
 
 /** Re-publishes events a crash left unpublished (called by the planner). */
-export async function republishPending(deps: Pick<EngineDeps, 'enqueue' | 'db'>, olderThanMs = 60_000): Promise<number> {
+export async function republishPending(deps: Pick<EngineDeps, 'enqueueBulk' | 'pg' | 'db'>, olderThanMs = 60_000): Promise<number> {
   const pending = await deps.db.matchDomainEvent.findMany({ where: { publishedAt: null, createdAt: { lt: new Date(Date.now() - olderThanMs) } }, take: 500 });
   return publishEvents(deps, pending.map((p) => ({ id: p.id, event: p.payload as unknown as MatchEvent })));
 }

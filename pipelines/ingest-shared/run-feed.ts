@@ -18,7 +18,7 @@ export interface FeedRun<T, L> {
 export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipelineDeps>): Promise<{ counts: IngestCounts; changed: boolean; loaded?: L }> {
   const db = pgSql(ctx.deps.pg);
   const counts = zeroCounts();
-  const fresh = await fetchIfChanged(db, f.source, f.feed, f.request, ctx.signal);
+  const fresh = await fetchIfChanged(db, ctx.deps.readCursor, f.source, f.feed, f.request, ctx.signal);
   counts.fetched = 1;
   if (!fresh.changed) {
     ctx.log.debug({ request: f.request.key, reason: fresh.reason }, 'unchanged: nothing written');

@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import type pg from 'pg';
+import { coalesce } from '../../src/db/coalesce.js';
 import type { Sql } from '../../src/db/sql.js';
 import type { Quarantined } from '../shared/transform.js';
 import type { FeedSource, FetchRequest } from './source.js';
@@ -16,12 +18,8 @@ export type Fresh = { changed: true; body: Buffer; hash: string; fetchedAt: Date
  * Fetches `req` and says whether it changed since the last successful load. `commit()` records the new
  * cursor: call it only after the payload was loaded, so a crash in between re-processes it (idempotently).
  */
-export async function fetchIfChanged(db: Sql, source: string, feed: FeedSource, req: FetchRequest, signal: AbortSignal): Promise<Fresh> {
-  const rows = await db.$queryRawUnsafe<Array<{ etag: string | null; lastModified: string | null; contentHash: string | null }>>(
-    `SELECT etag, last_modified AS "lastModified", content_hash AS "contentHash" FROM fetch_cursors WHERE source = $1 AND request_key = $2`,
-    source, req.key,
-  );
-  const cursor = rows[0] ?? null;
+export async function fetchIfChanged(db: Sql, readCursor: CursorReader, source: string, feed: FeedSource, req: FetchRequest, signal: AbortSignal): Promise<Fresh> {
+  const cursor = await readCursor({ source, key: req.key });
   const fetchedAt = new Date();
   const res = await feed.fetch(req, cursor, signal);
   if (res.notModified) return { changed: false, reason: 'not-modified' };
@@ -42,6 +40,30 @@ export async function fetchIfChanged(db: Sql, source: string, feed: FeedSource, 
       );
     },
   };
+}
+
+export interface Cursor {
+  etag: string | null;
+  lastModified: string | null;
+  contentHash: string | null;
+}
+
+export type CursorReader = (req: { source: string; key: string }) => Promise<Cursor | null>;
+
+/**
+ * Reads feeds' cursors; the lookups of jobs running side by side go to PostgreSQL as one statement.
+ * Always read from the database (never cached here): another replica may have loaded a newer payload.
+ */
+export function cursorReader(pool: pg.Pool): CursorReader {
+  return coalesce(async (reqs: Array<{ source: string; key: string }>) => {
+    const { rows } = await pool.query<Cursor & { source: string; requestKey: string }>(
+      `SELECT source, request_key AS "requestKey", etag, last_modified AS "lastModified", content_hash AS "contentHash"
+       FROM fetch_cursors WHERE (source, request_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [reqs.map((r) => r.source), reqs.map((r) => r.key)],
+    );
+    const found = new Map(rows.map((r) => [`${r.source}\u0000${r.requestKey}`, { etag: r.etag, lastModified: r.lastModified, contentHash: r.contentHash }]));
+    return reqs.map((r) => found.get(`${r.source}\u0000${r.key}`) ?? null);
+  });
 }
 
 /** Keeps the raw payload (gzip) for replay; the same content under the same request is stored once. */

@@ -24,6 +24,13 @@ function over(q: Pick<pg.Pool, 'query'> | pg.PoolClient): Sql {
 export const pgSql = (pool: pg.Pool): Sql => over(pool);
 
 /**
+ * A one-row subquery that turns off the WAL-flush wait for the statement's own transaction: join it
+ * into a single statement run outside a transaction block (one round trip instead of BEGIN, SET LOCAL,
+ * the statement, COMMIT). `set_config(…, true)` lasts until that implicit transaction commits.
+ */
+export const ASYNC_COMMIT = `SELECT set_config('synchronous_commit', 'off', true)`;
+
+/**
  * Runs `fn` in one transaction on one connection; rolls back if it throws. `durable: false` commits
  * without waiting for the WAL flush (synchronous_commit off): for data that can be fetched again, where
  * a crash may lose the last moments of commits but never consistency — WAL order keeps a later commit

@@ -18,6 +18,14 @@ export class UnknownQueueError extends Error {
   override name = 'UnknownQueueError';
 }
 
+/** One payload of a bulk enqueue is invalid: names its index; the zod error is the cause. */
+export class BulkPayloadError extends Error {
+  override name = 'BulkPayloadError';
+  constructor(queue: string, readonly index: number, cause: { message: string }) {
+    super(`${queue}: payload ${index} is invalid: ${cause.message}`, { cause });
+  }
+}
+
 export class Producer {
   readonly queues = new Map<string, Queue>();
   readonly defs = new Map<string, QueueDefinition>();
@@ -65,6 +73,22 @@ export class Producer {
     }
     const job = await this.queue(name).add(name, data, { ...base, ...(opts.jobId ? { jobId: opts.jobId } : {}) });
     return { id: String(job.id), created: true };
+  }
+
+  /**
+   * Enqueues many jobs of one queue in one round trip (validated here first; nothing is added when one
+   * payload is invalid). A job id that is already in the queue adds nothing, as with `enqueue`.
+   */
+  async enqueueBulk(name: string, items: ReadonlyArray<{ payload: unknown; jobId?: string }>): Promise<Array<{ id: string }>> {
+    const def = this.def(name);
+    if (!items.length) return [];
+    const jobs = items.map((item, i) => {
+      const parsed = def.payload.safeParse(item.payload);
+      if (!parsed.success) throw new BulkPayloadError(name, i, parsed.error);
+      return { name, data: parsed.data, opts: item.jobId ? { jobId: item.jobId } : {} };
+    });
+    const added = await this.queue(name).addBulk(jobs);
+    return added.map((j) => ({ id: String(j.id) }));
   }
 
   async close(): Promise<void> {

@@ -6,10 +6,21 @@ import type { Metrics } from '../metrics.js';
 import type { Handler, JobContext, QueueDefinition } from './define.js';
 import { classify, JobTimeoutError, NonRetryableError } from './errors.js';
 
+export interface PipelineRunRecord {
+  queue: string;
+  jobId: string;
+  attempt: number;
+  ok: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+  counts: unknown;
+  error?: string;
+}
+
 export interface JobSinks {
   /** Called once when a job fails for good. Must be idempotent (a crash may replay it). */
   deadLetter(rec: { queue: string; jobId: string; jobName: string; payload: unknown; error: Error; attempts: number }): Promise<void>;
-  pipelineRun?(rec: { queue: string; jobId: string; attempt: number; ok: boolean; startedAt: Date; finishedAt: Date; counts: unknown; error?: string }): Promise<void>;
+  pipelineRun?(rec: PipelineRunRecord): Promise<void>;
   scheduleRan?(queue: string, rec: { at: number; jobId: string; outcome: string }): Promise<void>;
 }
 
