@@ -141,6 +141,23 @@ describe('adaptive plan', () => {
     expect(plan.news).toBe(true);
   });
 
+  it('fetches the summaries of newly finished matches once, in one job per league', async () => {
+    const e = await engineWith({ WORKER_QUEUES: 'ingest-espn-scoreboard,ingest-plan', ESPN_LEAGUES: 'fifa.world' });
+    await run(e, 'ingest-espn-scoreboard', { league: 'fifa.world', dates: '20260628-20260719' });
+    const finished = await e.db.match.findMany({ where: { status: { in: ['FULL_TIME', 'AFTER_EXTRA_TIME', 'AFTER_PENALTIES'] } }, select: { providerId: true } });
+    expect(finished.length).toBeGreaterThan(1);
+    await run(e, 'ingest-plan', {});
+    const summaries = e.producer.queue('ingest-espn-summary');
+    const finals = (await summaries.getJobs(['waiting'])).filter((j) => j.id!.startsWith('plan-summary-final-'));
+    expect(finals).toHaveLength(1);
+    expect(finals[0]!.id).toMatch(/^plan-summary-final-fifa\.world-\d+$/);
+    expect([...finals[0]!.data.eventIds].sort()).toEqual(finished.map((m) => m.providerId).sort());
+    // Even once that job is gone (done and removed), later plans do not fetch them again.
+    await finals[0]!.remove();
+    await run(e, 'ingest-plan', {});
+    expect((await summaries.getJobs(['waiting'])).filter((j) => j.id!.startsWith('plan-summary-final-'))).toHaveLength(0);
+  });
+
   it('enqueues each planned fetch once, however often the plan runs', async () => {
     const e = await engineWith({ WORKER_QUEUES: 'ingest-plan', ESPN_LEAGUES: 'eng.1', NEWS_FEEDS: 'bbc=http://127.0.0.1:9/rss' });
     const first = await run(e, 'ingest-plan', {});

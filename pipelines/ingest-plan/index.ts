@@ -27,28 +27,52 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   const now = Date.now();
   const plan = await makePlan(ctx.deps, now);
   const c = deps.config;
-  let enqueued = 0;
-  const add = async (queue: string, payload: unknown, jobId: string) => {
+  // Collected per queue and enqueued in one round trip each.
+  const jobs = new Map<string, Array<{ payload: unknown; jobId: string }>>();
+  const add = (queue: string, payload: unknown, jobId: string) => {
     if (!deps.queueNames.has(queue)) return; // a deployment may leave a feed out of queues/index.ts
-    await deps.enqueue(queue, payload, { jobId });
-    enqueued++;
+    jobs.set(queue, [...(jobs.get(queue) ?? []), { payload, jobId }]);
   };
-  for (const s of plan.scoreboards) await add('ingest-espn-scoreboard', { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
-  // Live summaries: one job per league per minute fetching its live events side by side; final ones alone.
+  for (const s of plan.scoreboards) add('ingest-espn-scoreboard', { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
+  // Summaries: one job per league per minute fetching its live events side by side, and one per league
+  // for the events that finished since the last plan (each fetched once after full time).
   const live = new Map<string, string[]>();
-  for (const s of plan.summaries) {
-    if (s.final) await add('ingest-espn-summary', { league: s.league, eventId: s.eventId }, `plan-summary-${s.eventId}-final`);
-    else live.set(s.league, [...(live.get(s.league) ?? []), s.eventId]);
-  }
-  for (const [league, eventIds] of live) await add('ingest-espn-summary', { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
-  for (const w of plan.weather) await add('ingest-weather-match', { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
+  for (const s of plan.summaries.filter((x) => !x.final)) live.set(s.league, [...(live.get(s.league) ?? []), s.eventId]);
+  for (const [league, eventIds] of live) add('ingest-espn-summary', { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  const finals = await notYetFinal(deps, plan.summaries.filter((x) => x.final));
+  const byLeague = new Map<string, string[]>();
+  for (const s of finals) byLeague.set(s.league, [...(byLeague.get(s.league) ?? []), s.eventId]);
+  for (const [league, eventIds] of byLeague) add('ingest-espn-summary', { league, eventIds }, `plan-summary-final-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  for (const w of plan.weather) add('ingest-weather-match', { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);
-    for (const feed of deps.newsFeeds.keys()) await add('ingest-news-rss', { feed }, `plan-news-${feed}-${s}`);
-    for (const league of leagues(c)) await add('ingest-espn-news', { league }, `plan-espn-news-${league}-${s}`);
+    for (const feed of deps.newsFeeds.keys()) add('ingest-news-rss', { feed }, `plan-news-${feed}-${s}`);
+    for (const league of leagues(c)) add('ingest-espn-news', { league }, `plan-espn-news-${league}-${s}`);
   }
+  let enqueued = 0;
+  for (const [queue, items] of jobs) enqueued += (await deps.enqueueBulk(queue, items)).length;
+  // Marked only once enqueued: a plan that dies before this line re-plans them next minute (refetching
+  // an unchanged summary costs a conditional request, nothing more).
+  await markFinal(deps, finals);
   const republished = await republishPending(deps);
   return { scoreboards: plan.scoreboards.length, summaries: plan.summaries.length, weather: plan.weather.length, news: plan.news, enqueued, republished };
+}
+
+// Which finished events had their after-full-time summary planned: one Redis key per event, kept
+// longer than the planner's look-back (finished in the last day), shared by all replicas.
+const finalKey = (deps: Pick<IngestPipelineDeps, 'config'>, eventId: string) => `${deps.config.QUEUE_PREFIX}:ingest:final-summary:${eventId}`;
+
+async function notYetFinal(deps: Pick<IngestPipelineDeps, 'config' | 'redis'>, finals: Plan['summaries']): Promise<Plan['summaries']> {
+  if (!finals.length) return [];
+  const seen = await deps.redis.mget(...finals.map((f) => finalKey(deps, f.eventId)));
+  return finals.filter((_, i) => seen[i] === null);
+}
+
+async function markFinal(deps: Pick<IngestPipelineDeps, 'config' | 'redis'>, finals: Plan['summaries']): Promise<void> {
+  if (!finals.length) return;
+  const tx = deps.redis.multi();
+  for (const f of finals) tx.set(finalKey(deps, f.eventId), '1', 'EX', 2 * DAY / 1000);
+  await tx.exec();
 }
 
 const leagues = (c: Readonly<Config>) => c.ESPN_LEAGUES.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,7 +1,8 @@
 // A full league season (380 scoreboard events on 38 matchdays, 380 summaries) built from the recorded
 // payloads' shapes, served by a local server in a second process, ingested into PostgreSQL through the
 // real queues.
-// Then the unchanged season again: its cost as a ratio of the first pass. Rate limits off.
+// Then the unchanged season again, three times (it is what every later scheduled fetch costs): the
+// median of those passes as a ratio of the first pass. Rate limits off.
 import { spawn } from 'node:child_process';
 import { createPipelineDeps } from '../../pipelines/deps.js';
 import { queues } from '../../queues/index.js';
@@ -13,13 +14,19 @@ import { startEngine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 
 async function pass(e: Awaited<ReturnType<typeof startEngine>>, matchdays: Array<{ dates: string }>, eventIds: string[], tag: string) {
+  globalThis.gc?.(); // each pass starts on a collected heap (the bench runs with --expose-gc)
   const t = performance.now();
   const sb = done(e, 'ingest-espn-scoreboard', matchdays.length);
-  await Promise.all(matchdays.map((m) => e.producer.enqueue('ingest-espn-scoreboard', { league: 'eng.1', dates: m.dates }, { jobId: `${tag}-sb-${m.dates}` })));
+  // Enqueued in bulk, as the ingest planner does.
+  await e.producer.enqueueBulk('ingest-espn-scoreboard', matchdays.map((m) => ({ payload: { league: 'eng.1', dates: m.dates }, jobId: `${tag}-sb-${m.dates}` })));
   await sb;
   const tsb = performance.now();
-  const su = done(e, 'ingest-espn-summary', eventIds.length);
-  await Promise.all(eventIds.map((id) => e.producer.enqueue('ingest-espn-summary', { league: 'eng.1', eventId: id }, { jobId: `${tag}-su-${id}` })));
+  // The summaries of a matchday's finished matches in one job (10 fetched side by side), as the planner
+  // enqueues a league's newly finished events.
+  const groups: string[][] = [];
+  for (let i = 0; i < eventIds.length; i += 10) groups.push(eventIds.slice(i, i + 10));
+  const su = done(e, 'ingest-espn-summary', groups.length);
+  await e.producer.enqueueBulk('ingest-espn-summary', groups.map((ids) => ({ payload: { league: 'eng.1', eventIds: ids }, jobId: `${tag}-su-${ids[0]}` })));
   await su;
   console.log(`  ${tag}: scoreboards ${fmt((tsb - t) / 1000, 2)} s, summaries ${fmt((performance.now() - tsb) / 1000, 2)} s`);
   return (performance.now() - t) / 1000;
@@ -72,14 +79,16 @@ export async function run() {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   try {
     const eventIds = info.eventIds;
-    console.log(`ingest: a season of ${eventIds.length} matches (${matchdays.length} scoreboards + ${eventIds.length} summaries) from a local server, rate limits off`);
+    console.log(`ingest: a season of ${eventIds.length} matches (${matchdays.length} scoreboards + ${eventIds.length} summaries, one summary job per matchday) from a local server, rate limits off`);
     const first = await pass(e, matchdays, eventIds, 'first');
     const rows = await countRows(e);
-    const again = await pass(e, matchdays, eventIds, 'again');
+    const agains: number[] = [];
+    for (let i = 1; i <= 3; i++) agains.push(await pass(e, matchdays, eventIds, `unchanged ${i}`));
+    const again = [...agains].sort((a, b) => a - b)[1]!;
     const rowsAfter = await countRows(e);
     console.log(`first pass:  ${fmt(first, 2)} s, ${fmt(eventIds.length / first, 1)} matches/s (target ≥ 100) ${eventIds.length / first >= 100 ? 'MET' : 'NOT MET'}`);
     console.log(`rows written: ${fmt(rows.total)} (${Object.entries(rows.by).map(([t, n]) => `${t} ${n}`).join(', ')})`);
-    console.log(`unchanged re-ingest: ${fmt(again, 2)} s, ratio to first pass ${fmt(again / first, 3)} (target ≤ 0.10) ${again / first <= 0.1 ? 'MET' : 'NOT MET'}; rows written ${fmt(rowsAfter.total - rows.total - (matchdays.length + eventIds.length))} besides its own pipeline_runs`);
+    console.log(`unchanged re-ingest: ${agains.map((a) => fmt(a, 2)).join(' / ')} s, median ${fmt(again, 2)} s, ratio to first pass ${fmt(again / first, 3)} (target ≤ 0.10) ${again / first <= 0.1 ? 'MET' : 'NOT MET'}; rows written ${fmt(rowsAfter.total - rows.total - agains.length * (matchdays.length + Math.ceil(eventIds.length / 10)))} besides their own pipeline_runs`);
     console.log(`peak RSS: ${mb(peak)}`);
   } finally {
     clearInterval(sampler);
