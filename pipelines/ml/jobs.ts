@@ -95,20 +95,25 @@ export class MlJobs {
     return this.env.def(queue).retry.attempts;
   }
 
-  /** Adds the chunk jobs to the batch in one transaction. Deterministic ids make a repeat a no-op. */
-  async addChunks(batchId: string, chunks: number[][], modelVersion: string | null): Promise<void> {
+  /**
+   * Adds the chunk jobs to the batch: the first `firstWave` in one transaction, so they start calling
+   * while the rest are added in a second. The batch cannot summarise in between: the plan job adding
+   * them is itself one of its children, still running. Deterministic ids make a repeat a no-op.
+   */
+  async addChunks(batchId: string, chunks: number[][], modelVersion: string | null, firstWave = chunks.length): Promise<void> {
     if (!chunks.length) return;
     const def = this.env.def(Q.chunk);
     const parent = { id: batchId, queue: `${this.env.prefix}:${Q.batch}` };
-    await this.env.flows.addBulk(
-      chunks.map((matchIds, index) => ({
-        name: Q.chunk,
-        queueName: Q.chunk,
-        data: def.payload.parse({ batchId, index, count: chunks.length, matchIds, modelVersion }),
-        // A chunk that fails for good must not strand the batch: the parent still summarises, counting it.
-        opts: { ...jobOptions(def), jobId: chunkJobId(batchId, index), parent, ignoreDependencyOnFailure: true },
-      })),
-    );
+    const jobs = chunks.map((matchIds, index) => ({
+      name: Q.chunk,
+      queueName: Q.chunk,
+      data: def.payload.parse({ batchId, index, count: chunks.length, matchIds, modelVersion }),
+      // A chunk that fails for good must not strand the batch: the parent still summarises, counting it.
+      opts: { ...jobOptions(def), jobId: chunkJobId(batchId, index), parent, ignoreDependencyOnFailure: true },
+    }));
+    const head = Math.max(1, Math.min(firstWave, jobs.length));
+    await this.env.flows.addBulk(jobs.slice(0, head));
+    if (head < jobs.length) await this.env.flows.addBulk(jobs.slice(head));
   }
 
   /** Bounds in-flight chunk jobs across every replica (BullMQ global concurrency, kept in Redis). */
