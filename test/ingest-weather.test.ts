@@ -36,7 +36,7 @@ beforeAll(async () => {
     databaseUrl: db.url, prefix, queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes],
     env: {
       OPEN_METEO_FORECAST_URL: url, OPEN_METEO_ARCHIVE_URL: url, OPEN_METEO_GEOCODING_URL: url,
-      WORKER_QUEUES: 'ingest-venue-geocode,ingest-weather-match', SCHEDULES_ENABLED: 'false', RATE_LIMITS_ENABLED: 'false',
+      WORKER_QUEUES: 'ingest-venue-geocode,ingest-weather-match,ingest-replay', SCHEDULES_ENABLED: 'false', RATE_LIMITS_ENABLED: 'false',
     },
   });
   const d = engine.db;
@@ -261,5 +261,27 @@ describe('match weather', () => {
     const job = await weather('atlantis', 'failed');
     expect(job.failedReason).toMatch(/could not be geocoded: no geocoding result for "Atlantis".*PUT \/venues\/\d+\/coordinates/);
     expect(job.attempts).toBe(1);
+  });
+});
+
+describe('weather replay', () => {
+  it('rebuilds the forecast history from the archive with no network, each row as issued at its fetch', async () => {
+    const before = (await rows('melbourne')).concat(await rows('adelaide'));
+    expect(before).toHaveLength(3); // two Melbourne forecasts, one Adelaide archive row
+    await engine.db.weatherForecast.deleteMany({ where: { matchId: { in: [ids.match.melbourne!, ids.match.adelaide!] } } });
+    const requests = om.requests.length;
+    const forecast = await runJob('ingest-replay', { source: 'open-meteo.forecast' });
+    const archive = await runJob('ingest-replay', { source: 'open-meteo.archive' });
+    expect(om.requests.length).toBe(requests);
+    // Every archived forecast payload is replayed; the one for a match whose hour is missing is quarantined again.
+    expect(forecast.result.counts.quarantined).toBeGreaterThanOrEqual(1);
+    expect(archive.result).toMatchObject({ payloads: 1, counts: { inserted: 1 } });
+    const after = (await rows('melbourne')).concat(await rows('adelaide'));
+    const shape = (r: (typeof after)[number]) => ({ matchId: r.matchId, source: r.source, issuedAt: r.issuedAt.toISOString(), forecastFor: r.forecastFor.toISOString(), temperatureC: r.temperatureC, windSpeedMs: r.windSpeedMs });
+    expect(after.map(shape)).toEqual(before.map(shape));
+    // Replaying again writes nothing: the rows are there.
+    const again = await runJob('ingest-replay', { source: 'open-meteo.forecast' });
+    expect(again.result.counts.inserted).toBe(0);
+    expect((await rows('melbourne')).length).toBe(2);
   });
 });

@@ -14,8 +14,36 @@ import { loadArticles } from '../ingest-news/load.js';
 import { rssFeedFor, rssSource } from '../ingest-news/requests.js';
 import { transformRss } from '../ingest-news/rss.js';
 import { rssArticleInputs } from '../ingest-news-rss/index.js';
+import { storeWeather } from '../ingest-weather/load.js';
+import type { WeatherSource } from '../ingest-weather/transform.js';
+import { matchWeather, weatherSourceName } from '../ingest-weather-match/index.js';
+import { quarantineOne } from '../shared/transform.js';
 
-export type Replayer = (body: Buffer, deps: IngestPipelineDeps, counts: IngestCounts) => Promise<{ quarantined: Quarantined[] }>;
+/** What the archive knows of a payload besides its body. */
+export interface ArchivedPayload {
+  requestKey: string;
+  fetchedAt: Date;
+}
+
+export type Replayer = (body: Buffer, deps: IngestPipelineDeps, counts: IngestCounts, raw: ArchivedPayload) => Promise<{ quarantined: Quarantined[] }>;
+
+/**
+ * Open-Meteo weather of one match (request key `<source>:match:<id>:…`), stored as issued at its fetch
+ * time: replaying rebuilds the forecast history, and a row that is already there is not written twice.
+ */
+function weather(source: WeatherSource): Replayer {
+  const name = weatherSourceName(source);
+  return async (body, deps, counts, raw) => {
+    const matchId = Number(/^[a-z]+:match:(\d+):/.exec(raw.requestKey)?.[1]);
+    const context = { requestKey: raw.requestKey, fetchedAt: raw.fetchedAt.toISOString() };
+    if (!matchId) return { quarantined: [quarantineOne(name, raw.requestKey, context, 'archived weather payload whose request key names no match')] };
+    const match = await deps.db.match.findUnique({ where: { id: matchId }, select: { id: true, kickoff: true } });
+    if (!match) return { quarantined: [] }; // the match was deleted since: nothing to rebuild
+    const r = matchWeather(name, source, parseJson(name, body), match, { matchId, kickoff: match.kickoff.toISOString(), ...context });
+    await storeWeather(deps.db, r.records.map((w) => ({ matchId, source, issuedAt: raw.fetchedAt, weather: w.weather })), counts);
+    return r;
+  };
+}
 
 const espn: Record<string, Replayer> = {
   [SCOREBOARD_SOURCE]: async (body, deps, counts) => {
@@ -39,10 +67,12 @@ const espn: Record<string, Replayer> = {
   },
 };
 
-/** Every archived source this deployment can re-apply: ESPN's, plus the configured RSS feeds. */
+/** Every archived source this deployment can re-apply: ESPN's, Open-Meteo's weather, the configured RSS feeds. */
 export function replayersFor(deps: Pick<IngestPipelineDeps, 'newsFeeds'>): Record<string, Replayer> {
   const out: Record<string, Replayer> = {
     ...espn,
+    [weatherSourceName('forecast')]: weather('forecast'),
+    [weatherSourceName('archive')]: weather('archive'),
     [NEWS_SOURCE]: async (body, d, counts) => {
       const r = transformEspnNews(parseJson(NEWS_SOURCE, body));
       await loadArticles(d.db, espnArticleInputs(r.records), counts);

@@ -51,7 +51,6 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
   }
   const sourceName = weatherSourceName(source);
   const request = weatherRequest(source, match.id, latitude, longitude, match.kickoff);
-  const key = `match:${match.id}`;
   let issuedAt = new Date();
   const feed = withoutGenerationTime(sourceName, source === 'forecast' ? ctx.deps.openMeteo.forecast : ctx.deps.openMeteo.archive, (at) => (issuedAt = at));
 
@@ -60,17 +59,9 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
       source: sourceName,
       feed,
       request,
-      transform: (body) => {
-        const result = transformWeather(parseJson(sourceName, body), source, [{ key, kickoff: match.kickoff }]);
-        const context = { matchId: match.id, venueId: venue.id, kickoff: match.kickoff.toISOString(), latitude, longitude, requestKey: request.key };
-        return {
-          records: result.records.filter((r): r is KickoffWeatherRecord & { weather: NonNullable<KickoffWeatherRecord['weather']> } => r.weather !== null),
-          quarantined: [
-            ...result.quarantined,
-            ...result.records.filter((r) => r.weather === null).map((r) => quarantineOne(sourceName, key, context, r.reason ?? 'no weather for the kickoff hour')),
-          ],
-        };
-      },
+      transform: (body) => matchWeather(sourceName, source, parseJson(sourceName, body), { id: match.id, kickoff: match.kickoff }, {
+        matchId: match.id, venueId: venue.id, kickoff: match.kickoff.toISOString(), latitude, longitude, requestKey: request.key,
+      }),
       load: async (records, c) => {
         const rows: WeatherRow[] = records.map((r) => ({ matchId: match.id, source, issuedAt, weather: r.weather }));
         await storeWeather(db, rows, c);
@@ -86,6 +77,22 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
     changed: out.changed,
     counts: out.counts,
     ...(out.loaded ? { issuedAt: issuedAt.toISOString(), forecastFor: out.loaded.time.toISOString() } : {}),
+  };
+}
+
+/**
+ * The weather of one match's kick-off hour in an Open-Meteo response (live and replayed alike): a
+ * response without that hour quarantines the match with `context`.
+ */
+export function matchWeather(sourceName: string, source: WeatherSource, json: unknown, match: { id: number; kickoff: Date }, context: Record<string, unknown>) {
+  const key = `match:${match.id}`;
+  const result = transformWeather(json, source, [{ key, kickoff: match.kickoff }]);
+  return {
+    records: result.records.filter((r): r is KickoffWeatherRecord & { weather: NonNullable<KickoffWeatherRecord['weather']> } => r.weather !== null),
+    quarantined: [
+      ...result.quarantined,
+      ...result.records.filter((r) => r.weather === null).map((r) => quarantineOne(sourceName, key, context, r.reason ?? 'no weather for the kickoff hour')),
+    ],
   };
 }
 

@@ -28,8 +28,9 @@ const VALUES: Array<[column: string, type: string, get: (w: HourlyWeather) => nu
 
 /**
  * Inserts one row per (match, source, issuedAt) in one statement. A row whose kick-off hour and values
- * equal the latest stored row of its (match, source) is not written: the response changed elsewhere
- * (other hours), not where the match is played, so there is nothing new to supersede with.
+ * equal the row it would supersede (the latest of its match and source issued before it) is not written:
+ * the response changed elsewhere (other hours), not where the match is played. Comparing with the row
+ * before it, not the newest, keeps a replay of the archive from re-creating rows the live fetch skipped.
  */
 export async function storeWeather(db: Db, rows: readonly WeatherRow[], counts: IngestCounts): Promise<number> {
   if (!rows.length) return 0;
@@ -47,14 +48,13 @@ export async function storeWeather(db: Db, rows: readonly WeatherRow[], counts: 
   const inserted = (await db.$queryRawUnsafe(
     `WITH t AS (
        SELECT t.match_id, t.source::"WeatherSource" AS source, ${cols.slice(2).map((c) => `t.${c}`).join(', ')}
-       FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS t(${cols.join(', ')})),
-     latest AS (
-       SELECT DISTINCT ON (w.match_id, w.source) w.*
-       FROM weather_forecasts w JOIN t ON w.match_id = t.match_id AND w.source = t.source
-       ORDER BY w.match_id, w.source, w.issued_at DESC)
+       FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) AS t(${cols.join(', ')}))
      INSERT INTO weather_forecasts (${cols.join(', ')})
      SELECT ${cols.map((c) => `t.${c}`).join(', ')}
-     FROM t LEFT JOIN latest l ON l.match_id = t.match_id AND l.source = t.source
+     FROM t LEFT JOIN LATERAL (
+       SELECT w.* FROM weather_forecasts w
+       WHERE w.match_id = t.match_id AND w.source = t.source AND w.issued_at < t.issued_at
+       ORDER BY w.issued_at DESC LIMIT 1) l ON true
      WHERE l.id IS NULL OR (${compared.map((c) => `l.${c}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `t.${c}`).join(', ')})
      ON CONFLICT (match_id, source, issued_at) DO NOTHING
      RETURNING match_id`,
