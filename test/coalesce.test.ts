@@ -86,6 +86,8 @@ describe('enqueueBulk', () => {
     const waiting = await q.getJobs(['waiting']);
     expect(waiting).toHaveLength(3);
     expect(waiting.find((j) => j.id === 'bulk-a')!.data).toEqual({ ms: 1, effectKey: 'e' });
+    // The queue's own job options (retries, retention) apply as with a single enqueue.
+    expect(waiting.find((j) => j.id === 'bulk-b')!.opts.attempts).toBe(engine.producer.def('test-sleep').retry.attempts);
     await q.obliterate({ force: true });
     await q.resume();
   });
