@@ -61,6 +61,25 @@ describe('CallSlots', () => {
     expect(await redis.zcard(key)).toBe(0);
   });
 
+  it('is fair across processes: a queued caller gets the next free slot, ahead of hand-overs', async () => {
+    const key = `${prefix}:slots:fair`;
+    const a = new CallSlots(redis, key, 1, 10_000);
+    const b = new CallSlots(other, key, 1, 10_000);
+    const finished: string[] = [];
+    const call = (slots: CallSlots, name: string) => slots.run(async () => {
+      await sleep(20);
+      finished.push(name);
+    });
+    const stream = Array.from({ length: 8 }, (_, i) => call(a, `a${i}`));
+    await sleep(5); // a's first call holds the only slot, seven more wait in a
+    await Promise.all([...stream, call(b, 'b')]);
+    // b queued during a0; a0's lease went to a1 before a learnt of b, then b took it.
+    expect(finished.indexOf('b')).toBeLessThanOrEqual(2);
+    await sleep(20);
+    expect(await redis.zcard(key)).toBe(0);
+    expect(await redis.zcard(`${key}:queue`)).toBe(0);
+  });
+
   it('frees a handed-over lease whose next call was aborted while waiting', async () => {
     const key = `${prefix}:slots:c`;
     const slots = new CallSlots(redis, key, 1, 10_000);
