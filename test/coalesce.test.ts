@@ -51,7 +51,6 @@ describe('coalesce', () => {
 
   it('fails only the caller whose item broke the batch', async () => {
     const insert = coalesce(async (xs: string[]) => {
-      await pool.query('CREATE TEMP TABLE IF NOT EXISTS n (v int)'); // temp tables are per connection
       await pool.query('SELECT $1::int[]', [xs]); // "x" is not an int: the whole batch fails
       return xs.map(Number);
     });

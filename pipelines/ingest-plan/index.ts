@@ -31,17 +31,17 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   const jobs = new Map<string, Array<{ payload: unknown; jobId: string }>>();
   const add = (queue: string, payload: unknown, jobId: string) => {
     if (!deps.queueNames.has(queue)) return; // a deployment may leave a feed out of queues/index.ts
-    jobs.set(queue, [...(jobs.get(queue) ?? []), { payload, jobId }]);
+    push(jobs, queue, { payload, jobId });
   };
   for (const s of plan.scoreboards) add('ingest-espn-scoreboard', { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
   // Summaries: one job per league per minute fetching its live events side by side, and one per league
   // for the events that finished since the last plan (each fetched once after full time).
   const live = new Map<string, string[]>();
-  for (const s of plan.summaries.filter((x) => !x.final)) live.set(s.league, [...(live.get(s.league) ?? []), s.eventId]);
+  for (const s of plan.summaries.filter((x) => !x.final)) push(live, s.league, s.eventId);
   for (const [league, eventIds] of live) add('ingest-espn-summary', { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
   const finals = await notYetFinal(deps, plan.summaries.filter((x) => x.final));
   const byLeague = new Map<string, string[]>();
-  for (const s of finals) byLeague.set(s.league, [...(byLeague.get(s.league) ?? []), s.eventId]);
+  for (const s of finals) push(byLeague, s.league, s.eventId);
   for (const [league, eventIds] of byLeague) add('ingest-espn-summary', { league, eventIds }, `plan-summary-final-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
   for (const w of plan.weather) add('ingest-weather-match', { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
   if (plan.news) {
@@ -74,6 +74,12 @@ async function markFinal(deps: Pick<IngestPipelineDeps, 'config' | 'redis'>, fin
   for (const f of finals) tx.set(finalKey(deps, f.eventId), '1', 'EX', 2 * DAY / 1000);
   await tx.exec();
 }
+
+const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+};
 
 const leagues = (c: Readonly<Config>) => c.ESPN_LEAGUES.split(',').map((s) => s.trim()).filter(Boolean);
 

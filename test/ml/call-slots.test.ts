@@ -30,7 +30,7 @@ function tracked(live: { now: number; max: number }, ms: number) {
 }
 
 describe('CallSlots', () => {
-  it('keeps at most `limit` calls in flight across two processes, and frees every lease at the end', async () => {
+  it('keeps at most `limit` calls in flight across two replicas (two connections), and frees every lease at the end', async () => {
     const key = `${prefix}:slots:a`;
     const a = new CallSlots(redis, key, 3, 10_000);
     const b = new CallSlots(other, key, 3, 10_000);
@@ -61,7 +61,7 @@ describe('CallSlots', () => {
     expect(await redis.zcard(key)).toBe(0);
   });
 
-  it('is fair across processes: a queued caller gets the next free slot, ahead of hand-overs', async () => {
+  it('is fair across replicas: a queued caller gets the next free slot, ahead of hand-overs', async () => {
     const key = `${prefix}:slots:fair`;
     const a = new CallSlots(redis, key, 1, 10_000);
     const b = new CallSlots(other, key, 1, 10_000);
