@@ -16,5 +16,5 @@ export const mlBaselineFit = defineQueue({
   // Weekly, Monday 03:00 UTC (before the ML service's retraining); SCHEDULES overrides it.
   schedule: { pattern: '0 3 * * 1', tz: 'UTC', missed: 'run-once', payload: { reason: 'scheduled' } },
   recordRuns: true,
-  handler: () => import('../pipelines/ml/baseline-fit.js').then((m) => m.run),
+  handler: () => import('../pipelines/ml-baseline-fit/index.js').then((m) => m.run),
 });

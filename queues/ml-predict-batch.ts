@@ -54,5 +54,5 @@ export const mlPredictBatch = defineQueue({
   concurrency: 4,
   retention: defaultRetention,
   recordRuns: true,
-  handler: () => import('../pipelines/ml/batch.js').then((m) => m.run),
+  handler: () => import('../pipelines/ml-predict-batch/index.js').then((m) => m.run),
 });

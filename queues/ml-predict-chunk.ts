@@ -27,5 +27,5 @@ export const mlPredictChunk = defineQueue({
   timeoutMs: 60_000,
   concurrency: 16,
   retention: defaultRetention,
-  handler: () => import('../pipelines/ml/chunk.js').then((m) => m.run),
+  handler: () => import('../pipelines/ml-predict-chunk/index.js').then((m) => m.run),
 });

@@ -15,5 +15,5 @@ export const mlPredictPlan = defineQueue({
   concurrency: 2,
   retention: defaultRetention,
   recordRuns: true,
-  handler: () => import('../pipelines/ml/plan.js').then((m) => m.run),
+  handler: () => import('../pipelines/ml-predict-plan/index.js').then((m) => m.run),
 });

@@ -17,5 +17,5 @@ export const mlRepredictMatch = defineQueue({
   timeoutMs: 60_000,
   concurrency: 4,
   retention: defaultRetention,
-  handler: () => import('../pipelines/ml/repredict.js').then((m) => m.run),
+  handler: () => import('../pipelines/ml-repredict-match/index.js').then((m) => m.run),
 });

@@ -38,5 +38,5 @@ export const mlRetrain = defineQueue({
   // Weekly, Monday 04:00 UTC; SCHEDULES="ml-retrain=<cron>" or "ml-retrain=off" overrides it.
   schedule: { pattern: '0 4 * * 1', tz: 'UTC', missed: 'run-once', payload: { reason: 'scheduled', promote: 'if_better' } },
   recordRuns: true,
-  handler: () => import('../pipelines/ml/retrain.js').then((m) => m.run),
+  handler: () => import('../pipelines/ml-retrain/index.js').then((m) => m.run),
 });

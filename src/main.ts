@@ -1,7 +1,7 @@
 // Entry point of `npm start`.
-import { createPipelineDeps } from '../pipelines/deps.js';
-import { venueRoutes } from '../pipelines/ingest-venue-geocode/routes.js';
-import { registerMlRoutes } from '../pipelines/ml/routes.js';
+import { createPipelineDeps } from './app/deps.js';
+import { venueRoutes } from './app/routes/venues.js';
+import { registerMlRoutes } from './app/routes/predictions.js';
 import { queues } from '../queues/index.js';
 import { runProcess } from './process.js';
 

@@ -1,7 +1,7 @@
 // Summaries, the archive replay, offline replay of recorded payloads, and the adaptive plan.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipelineDeps } from '../pipelines/deps.js';
+import { createPipelineDeps } from '../src/app/deps.js';
 import { makePlan } from '../pipelines/ingest-plan/index.js';
 import { queues } from '../queues/index.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';

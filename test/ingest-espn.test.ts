@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipelineDeps } from '../pipelines/deps.js';
+import { createPipelineDeps } from '../src/app/deps.js';
 import { queues } from '../queues/index.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';

@@ -2,8 +2,8 @@
 // (and variants built from them in memory) to a real engine on real Redis and PostgreSQL.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPipelineDeps } from '../pipelines/deps.js';
-import { venueRoutes } from '../pipelines/ingest-venue-geocode/routes.js';
+import { createPipelineDeps } from '../src/app/deps.js';
+import { venueRoutes } from '../src/app/routes/venues.js';
 import { queues } from '../queues/index.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';

@@ -1,7 +1,7 @@
 // Match change events reach re-prediction: goals, red cards and kick-offs re-predict the match
 // (debounced per match); other changes do not.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPipelineDeps } from '../pipelines/deps.js';
+import { createPipelineDeps } from '../src/app/deps.js';
 import { queues } from '../queues/index.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';

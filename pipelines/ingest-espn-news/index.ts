@@ -1,11 +1,11 @@
 // ESPN news of one league → the same article store as the RSS feeds, linked to teams by the ESPN team ids
 // the article is tagged with and by name/alias matching.
 import type { JobContext } from '../../src/queue/define.js';
-import { NEWS_SOURCE, transformEspnNews, type EspnArticle } from '../ingest-espn/news.js';
-import { newsRequest } from '../ingest-espn/requests.js';
-import { loadArticles } from '../ingest-news/load.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { parseJson, runFeed } from '../ingest-shared/run-feed.js';
+import { espnArticleInputs, NEWS_SOURCE, transformEspnNews } from '../_espn/news.js';
+import { newsRequest } from '../_espn/requests.js';
+import { loadArticles } from '../_news/load.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { parseJson, runFeed } from '../_feeds/run-feed.js';
 
 export async function run(p: { league: string }, ctx: JobContext<IngestPipelineDeps>) {
   const out = await runFeed(
@@ -20,9 +20,3 @@ export async function run(p: { league: string }, ctx: JobContext<IngestPipelineD
   );
   return { league: p.league, changed: out.changed, counts: out.counts, ...(out.loaded ?? {}) };
 }
-
-export const espnArticleInputs = (records: readonly EspnArticle[]) =>
-  records.map((a) => ({
-    provider: a.provider, providerId: a.providerId, link: a.link, headline: a.headline, description: a.description,
-    published: a.published, image: a.image, teamProviderIds: a.teamProviderIds,
-  }));

@@ -1,11 +1,11 @@
 // ESPN scoreboard for one league and date (range): fixtures, status, live scores, venues, goal and card
 // details → matches, teams, venues, key events; change events and live snapshots.
 import type { JobContext } from '../../src/queue/define.js';
-import { applyMatches } from '../ingest-espn/apply.js';
-import { espnDate, scoreboardRequest } from '../ingest-espn/requests.js';
-import { SCOREBOARD_SOURCE, transformScoreboard } from '../ingest-espn/scoreboard.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { parseJson, runFeed } from '../ingest-shared/run-feed.js';
+import { applyMatches } from '../_espn/apply.js';
+import { espnDate, scoreboardRequest } from '../_espn/requests.js';
+import { SCOREBOARD_SOURCE, transformScoreboard } from '../_espn/scoreboard.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { parseJson, runFeed } from '../_feeds/run-feed.js';
 
 export async function run(p: { league: string; dates?: string }, ctx: JobContext<IngestPipelineDeps>) {
   const dates = p.dates ?? espnDate(new Date());

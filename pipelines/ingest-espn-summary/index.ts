@@ -3,13 +3,13 @@
 import pLimit from 'p-limit';
 import { inTransaction } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
-import { loadSummary } from '../ingest-espn/load-summary.js';
-import { summaryRequest } from '../ingest-espn/requests.js';
-import { SUMMARY_SOURCE, transformSummary } from '../ingest-espn/summary.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { publishEvents, recordEvents } from '../ingest-shared/events.js';
-import { parseJson, runFeed } from '../ingest-shared/run-feed.js';
-import type { IngestCounts } from '../ingest-shared/store.js';
+import { loadSummary } from '../_espn/load-summary.js';
+import { summaryRequest } from '../_espn/requests.js';
+import { SUMMARY_SOURCE, transformSummary } from '../_espn/summary.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { publishEvents, recordEvents } from '../_feeds/events.js';
+import { parseJson, runFeed } from '../_feeds/run-feed.js';
+import type { IngestCounts } from '../_feeds/store.js';
 
 async function one(p: { league: string; eventId: string }, ctx: JobContext<IngestPipelineDeps>) {
   const load = async (records: ReturnType<typeof transformSummary>['records'], counts: IngestCounts) => {

@@ -2,11 +2,11 @@
 // news (injury, suspension, lineup) and linked to teams by name/alias.
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError } from '../../src/queue/errors.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { runFeed } from '../ingest-shared/run-feed.js';
-import { loadArticles } from '../ingest-news/load.js';
-import { rssFeedFor, rssRequest, rssSource } from '../ingest-news/requests.js';
-import { transformRss, type RssArticle, type RssTransformResult } from '../ingest-news/rss.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { runFeed } from '../_feeds/run-feed.js';
+import { loadArticles } from '../_news/load.js';
+import { rssFeedFor, rssRequest, rssSource } from '../_news/requests.js';
+import { rssArticleInputs, transformRss, type RssTransformResult } from '../_news/rss.js';
 
 export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDeps>) {
   const url = ctx.deps.newsFeeds.get(p.feed);
@@ -42,6 +42,3 @@ export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDep
     ...(out.loaded ?? {}),
   };
 }
-
-export const rssArticleInputs = (records: readonly RssArticle[]) =>
-  records.map((a) => ({ provider: a.provider, providerId: a.guid, link: a.link, headline: a.headline, description: a.description, published: a.published, image: a.image }));

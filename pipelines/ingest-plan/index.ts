@@ -5,9 +5,9 @@
 // replicas (or a retried plan) enqueue each fetch once.
 import type { Config } from '../../src/config.js';
 import type { JobContext } from '../../src/queue/define.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { republishPending } from '../ingest-shared/events.js';
-import { espnDate } from '../ingest-espn/requests.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { republishPending } from '../_feeds/events.js';
+import { espnDate } from '../_espn/requests.js';
 
 const LIVE = ['FIRST_HALF', 'HALF_TIME', 'SECOND_HALF', 'END_OF_REGULATION', 'EXTRA_TIME', 'PENALTIES'];
 const FINISHED = ['FULL_TIME', 'AFTER_EXTRA_TIME', 'AFTER_PENALTIES'];

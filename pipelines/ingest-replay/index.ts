@@ -4,8 +4,8 @@
 import { pgSql } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError } from '../../src/queue/errors.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { gunzip, quarantine, zeroCounts, type IngestCounts } from '../ingest-shared/store.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { gunzip, quarantine, zeroCounts, type IngestCounts } from '../_feeds/store.js';
 import { replayersFor } from './replayers.js';
 
 const PAGE = 50;

@@ -1,23 +1,21 @@
 // How each archived source is re-applied: the same transform and load its live pipeline uses.
-import type { Quarantined } from '../shared/transform.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { publishEvents, recordEvents } from '../ingest-shared/events.js';
-import { parseJson } from '../ingest-shared/run-feed.js';
-import type { IngestCounts } from '../ingest-shared/store.js';
-import { applyMatches } from '../ingest-espn/apply.js';
-import { loadSummary } from '../ingest-espn/load-summary.js';
-import { SCOREBOARD_SOURCE, transformScoreboard } from '../ingest-espn/scoreboard.js';
-import { SUMMARY_SOURCE, transformSummary } from '../ingest-espn/summary.js';
-import { NEWS_SOURCE, transformEspnNews } from '../ingest-espn/news.js';
-import { espnArticleInputs } from '../ingest-espn-news/index.js';
-import { loadArticles } from '../ingest-news/load.js';
-import { rssFeedFor, rssSource } from '../ingest-news/requests.js';
-import { transformRss } from '../ingest-news/rss.js';
-import { rssArticleInputs } from '../ingest-news-rss/index.js';
-import { storeWeather } from '../ingest-weather/load.js';
-import type { WeatherSource } from '../ingest-weather/transform.js';
-import { matchWeather, weatherSourceName } from '../ingest-weather-match/index.js';
-import { quarantineOne } from '../shared/transform.js';
+import type { Quarantined } from '../_feeds/transform.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { publishEvents, recordEvents } from '../_feeds/events.js';
+import { parseJson } from '../_feeds/run-feed.js';
+import type { IngestCounts } from '../_feeds/store.js';
+import { applyMatches } from '../_espn/apply.js';
+import { loadSummary } from '../_espn/load-summary.js';
+import { SCOREBOARD_SOURCE, transformScoreboard } from '../_espn/scoreboard.js';
+import { SUMMARY_SOURCE, transformSummary } from '../_espn/summary.js';
+import { espnArticleInputs, NEWS_SOURCE, transformEspnNews } from '../_espn/news.js';
+import { loadArticles } from '../_news/load.js';
+import { rssFeedFor, rssSource } from '../_news/requests.js';
+import { rssArticleInputs, transformRss } from '../_news/rss.js';
+import { storeWeather } from '../_open-meteo/load.js';
+import type { WeatherSource } from '../_open-meteo/transform.js';
+import { matchWeather, weatherSourceName } from '../_open-meteo/match-weather.js';
+import { quarantineOne } from '../_feeds/transform.js';
 
 /** What the archive knows of a payload besides its body. */
 export interface ArchivedPayload {

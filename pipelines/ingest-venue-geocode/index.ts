@@ -9,12 +9,12 @@
 import { createHash } from 'node:crypto';
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError } from '../../src/queue/errors.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { parseJson } from '../ingest-shared/run-feed.js';
-import { archive, quarantine, zeroCounts } from '../ingest-shared/store.js';
-import { bestGeocodingMatch, GEOCODING_SOURCE } from '../ingest-weather/geocoding.js';
-import { saveGeocodedCoordinates } from '../ingest-weather/load.js';
-import { geocodingRequest, venueQuarantineKey } from '../ingest-weather/requests.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { parseJson } from '../_feeds/run-feed.js';
+import { archive, quarantine, zeroCounts } from '../_feeds/store.js';
+import { bestGeocodingMatch, GEOCODING_SOURCE } from '../_open-meteo/geocoding.js';
+import { saveGeocodedCoordinates } from '../_open-meteo/load.js';
+import { geocodingRequest, venueQuarantineKey } from '../_open-meteo/requests.js';
 
 export type GeocodeOutcome = 'manual' | 'cached' | 'reused' | 'geocoded' | 'not-found';
 

@@ -11,21 +11,21 @@
 //   look unchanged.
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError, RetryAfterError } from '../../src/queue/errors.js';
-import { isFinished } from '../ingest-espn/status.js';
-import type { IngestPipelineDeps } from '../ingest-shared/deps.js';
-import { parseJson, runFeed } from '../ingest-shared/run-feed.js';
-import type { FeedSource } from '../ingest-shared/source.js';
-import { zeroCounts } from '../ingest-shared/store.js';
-import { GEOCODING_SOURCE } from '../ingest-weather/geocoding.js';
-import { storeWeather, type WeatherRow } from '../ingest-weather/load.js';
-import { ARCHIVE_LAG_MS, FORECAST_HORIZON_MS, venueQuarantineKey, weatherRequest } from '../ingest-weather/requests.js';
-import { transformWeather, type KickoffWeatherRecord, type WeatherSource } from '../ingest-weather/transform.js';
-import { quarantineOne } from '../shared/transform.js';
+import { isFinished } from '../_espn/status.js';
+import type { IngestPipelineDeps } from '../_feeds/deps.js';
+import { parseJson, runFeed } from '../_feeds/run-feed.js';
+import type { FeedSource } from '../_feeds/source.js';
+import { zeroCounts } from '../_feeds/store.js';
+import { GEOCODING_SOURCE } from '../_open-meteo/geocoding.js';
+import { storeWeather, type WeatherRow } from '../_open-meteo/load.js';
+import { ARCHIVE_LAG_MS, FORECAST_HORIZON_MS, venueQuarantineKey, weatherRequest } from '../_open-meteo/requests.js';
+import type { WeatherSource } from '../_open-meteo/transform.js';
+import { matchWeather, weatherSourceName } from '../_open-meteo/match-weather.js';
+import { quarantineOne } from '../_feeds/transform.js';
 
 /** How long a match waits for its venue's geocoding before trying again. */
 export const GEOCODE_WAIT_MS = 30_000;
 
-export const weatherSourceName = (source: WeatherSource) => `open-meteo.${source}`;
 
 /** Archive for matches played long enough ago for the archive to have them; forecast otherwise. */
 export function chooseWeatherSource(status: Parameters<typeof isFinished>[0], kickoff: Date, now = Date.now()): WeatherSource {
@@ -80,21 +80,6 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
   };
 }
 
-/**
- * The weather of one match's kick-off hour in an Open-Meteo response (live and replayed alike): a
- * response without that hour quarantines the match with `context`.
- */
-export function matchWeather(sourceName: string, source: WeatherSource, json: unknown, match: { id: number; kickoff: Date }, context: Record<string, unknown>) {
-  const key = `match:${match.id}`;
-  const result = transformWeather(json, source, [{ key, kickoff: match.kickoff }]);
-  return {
-    records: result.records.filter((r): r is KickoffWeatherRecord & { weather: NonNullable<KickoffWeatherRecord['weather']> } => r.weather !== null),
-    quarantined: [
-      ...result.quarantined,
-      ...result.records.filter((r) => r.weather === null).map((r) => quarantineOne(sourceName, key, context, r.reason ?? 'no weather for the kickoff hour')),
-    ],
-  };
-}
 
 /** Enqueues the venue's geocoding and sends the job back; throws in every case. */
 async function awaitGeocoding(

@@ -1,12 +1,8 @@
 // Consumes match change events. Each consumer is a function of the event; they run in order and each
 // must be idempotent (an event can be delivered twice).
-import type { z } from 'zod';
 import type { JobContext } from '../../src/queue/define.js';
 import type { EngineDeps } from '../../src/engine.js';
-import type { matchEventPayload } from '../../queues/match-events.js';
-
-export type MatchEventMessage = z.output<typeof matchEventPayload>;
-export type MatchEventConsumer = (event: MatchEventMessage, deps: EngineDeps) => Promise<unknown>;
+import type { MatchEventConsumer, MatchEventMessage } from '../_feeds/events.js';
 
 export async function run(event: MatchEventMessage, ctx: JobContext<EngineDeps & { matchEventConsumers?: MatchEventConsumer[] }>) {
   const consumers = ctx.deps.matchEventConsumers ?? [];

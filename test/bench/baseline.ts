@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFootballDataFolder } from '../../pipelines/ml-baseline/football-data.js';
-import { fitBaseline, predictBaseline, type Fixture } from '../../pipelines/ml-baseline/model.js';
+import { readFootballDataFolder } from '../../pipelines/_baseline-model/football-data.js';
+import { fitBaseline, predictBaseline, type Fixture } from '../../pipelines/_baseline-model/model.js';
 
 const SHARED = '/work/shared/data/football/football-data';
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/football');

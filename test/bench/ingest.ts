@@ -4,7 +4,7 @@
 // Then the unchanged season again, three times (it is what every later scheduled fetch costs): the
 // median of those passes as a ratio of the first pass. Rate limits off.
 import { spawn } from 'node:child_process';
-import { createPipelineDeps } from '../../pipelines/deps.js';
+import { createPipelineDeps } from '../../src/app/deps.js';
 import { queues } from '../../queues/index.js';
 import { API_KEY, DATABASE_URL, fmt, mb, REDIS_URL } from './support.js';
 import { Writable } from 'node:stream';

@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
-import { createMlDeps, mlQueues } from '../../pipelines/ml/deps.js';
-import { registerMlRoutes } from '../../pipelines/ml/routes.js';
+import { createMlDeps, mlQueues } from '../../pipelines/_ml/deps.js';
+import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 import { API_KEY, arg, DATABASE_URL, fmt, REDIS_URL } from './support.js';
 
 const PROVIDER = 'bench-ml';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../src/cli/eval.js';
+import { parseArgs } from '../../pipelines/_baseline-model/eval-cli.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/football');
@@ -31,7 +31,7 @@ describe('eval CLI arguments', () => {
   });
 
   it('exits with code 2 and the usage on bad arguments', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/eval.ts'), 'baseline', '--from', 'yesterday'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'pipelines/_baseline-model/eval-cli.ts'), 'baseline', '--from', 'yesterday'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/usage: npm run eval -- baseline/);
   });

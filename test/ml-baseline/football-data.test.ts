@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseFootballDataCsv, parseIntCell, parseMatchDate, readFootballDataFolder, splitCsvLine } from '../../pipelines/ml-baseline/football-data.js';
+import { parseFootballDataCsv, parseIntCell, parseMatchDate, readFootballDataFolder, splitCsvLine } from '../../pipelines/_baseline-model/football-data.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/football');
 

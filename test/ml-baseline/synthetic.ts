@@ -1,7 +1,7 @@
 // Seeded synthetic leagues for the baseline tests: scores drawn from a known Dixon-Coles model.
-import { dcScoreMatrix, MAX_GOALS, type DcParams } from '../../pipelines/ml-baseline/dixon-coles.js';
-import { mulberry32 } from '../../pipelines/ml-baseline/tune.js';
-import type { ResultRow } from '../../pipelines/ml-baseline/model.js';
+import { dcScoreMatrix, MAX_GOALS, type DcParams } from '../../pipelines/_baseline-model/dixon-coles.js';
+import { mulberry32 } from '../../pipelines/_baseline-model/tune.js';
+import type { ResultRow } from '../../pipelines/_baseline-model/model.js';
 
 export { mulberry32 };
 

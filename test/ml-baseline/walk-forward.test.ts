@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { evaluateLeague, walkForward } from '../../pipelines/ml-baseline/walk-forward.js';
-import type { ResultRow } from '../../pipelines/ml-baseline/model.js';
+import { evaluateLeague, walkForward } from '../../pipelines/_baseline-model/walk-forward.js';
+import type { ResultRow } from '../../pipelines/_baseline-model/model.js';
 import { simulateLeague } from './synthetic.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/football');

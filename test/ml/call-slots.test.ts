@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallSlots } from '../../pipelines/ml/call-slots.js';
+import { CallSlots } from '../../pipelines/_ml/call-slots.js';
 import { uniquePrefix } from '../support/db.js';
 import { TEST_REDIS_URL } from '../support/services.js';
 

@@ -1,9 +1,9 @@
 // The ML service client: response validation (pure), and the calls over real HTTP against the fake
 // service through a real engine's resilient upstream client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coverageProblem, MlResponseError } from '../../pipelines/ml/client.js';
-import { batchPredictResponse, trainingJobResponse } from '../../pipelines/ml/schemas.js';
-import { confidenceLevel, mostLikelyOutcome, parseCutoffs } from '../../pipelines/ml/store.js';
+import { coverageProblem, MlResponseError } from '../../pipelines/_ml/client.js';
+import { batchPredictResponse, trainingJobResponse } from '../../pipelines/_ml/schemas.js';
+import { confidenceLevel, mostLikelyOutcome, parseCutoffs } from '../../pipelines/_ml/store.js';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { FakeMlService } from './fake-ml-service.js';
 import { startMlEngine, type MlTestEngine } from './support.js';

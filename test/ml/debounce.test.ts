@@ -1,7 +1,7 @@
 // Live re-predictions: match events debounced per match (a burst → one prediction), and the queue is
 // enqueueable by hand.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onMatchEvent } from '../../pipelines/ml/on-match-event.js';
+import { onMatchEvent } from '../../pipelines/_ml/on-match-event.js';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { waitFor } from '../support/engine.js';
 import { FakeMlService } from './fake-ml-service.js';

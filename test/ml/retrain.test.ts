@@ -1,7 +1,7 @@
 // Retraining on the fake ML service: one training per job across a worker restart, 409 → poll the
 // running one, failure, give-up with an alert, promotion by the service, and the drift cooldown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onDriftAlert } from '../../pipelines/ml/on-drift-alert.js';
+import { onDriftAlert } from '../../pipelines/_ml/on-drift-alert.js';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { waitFor } from '../support/engine.js';
 import { FakeMlService } from './fake-ml-service.js';

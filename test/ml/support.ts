@@ -2,8 +2,8 @@
 // (extendDeps) and routes (extraRoutes), with test variants of the ml-* queues that retry fast.
 import type { QueueDefinition } from '../../src/queue/define.js';
 import type { RetryPolicy } from '../../src/queue/retry-presets.js';
-import { createMlDeps, mlQueues, type MlDeps, type MlDepsOptions } from '../../pipelines/ml/deps.js';
-import { registerMlRoutes } from '../../pipelines/ml/routes.js';
+import { createMlDeps, mlQueues, type MlDeps, type MlDepsOptions } from '../../pipelines/_ml/deps.js';
+import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 /** Production policies take minutes between retries; the same attempts with 100 ms backoff here. */

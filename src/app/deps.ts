@@ -1,0 +1,18 @@
+// Everything pipelines get besides the engine's own deps, built once per process (src/main.ts passes
+// this to the engine as `extendDeps`).
+import type { EngineDeps } from '../engine.js';
+import { createIngestDeps } from '../../pipelines/_feeds/deps.js';
+import type { MatchEventConsumer } from '../../pipelines/_feeds/events.js';
+import { createMlDeps, type MlEngineDeps } from '../../pipelines/_ml/deps.js';
+import { onMatchEvent } from '../../pipelines/_ml/on-match-event.js';
+
+/** Match changes that can move a prediction: the match is re-predicted (debounced per match). */
+const REPREDICT_ON = new Set(['kick-off', 'goal', 'red-card', 'score-corrected']);
+
+export async function createPipelineDeps(base: EngineDeps) {
+  const ml = createMlDeps(base);
+  const repredict: MatchEventConsumer = async (event, deps) => {
+    if (REPREDICT_ON.has(event.kind)) await onMatchEvent(event, deps as MlEngineDeps);
+  };
+  return { ...createIngestDeps(base), ...ml, matchEventConsumers: [repredict] };
+}
