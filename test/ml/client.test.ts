@@ -1,12 +1,13 @@
 // The ML service client: response validation (pure), and the calls over real HTTP against the fake
 // service through a real engine's resilient upstream client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coverageProblem, MlResponseError } from '../../pipelines/_ml/client.js';
 import { batchPredictResponse, trainingJobResponse } from '../../pipelines/_ml/schemas.js';
 import { confidenceLevel, mostLikelyOutcome, parseCutoffs } from '../../pipelines/_ml/store.js';
-import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
+import { uniquePrefix } from '../support/db.js';
 import { FakeMlService } from './fake-ml-service.js';
-import { startMlEngine, type MlTestEngine } from './support.js';
+import { useMlEngine } from './fixture.js';
+import { startMlEngine } from './support.js';
 
 const prediction = (id: string, p: { home: number; draw: number; away: number }, extra: Record<string, unknown> = {}) => ({
   match_id: id, probabilities: p, expected_goals: { home: 1.2, away: 0.9 }, predicted_outcome: 'HOME', confidence: Math.max(p.home, p.draw, p.away),
@@ -58,20 +59,8 @@ describe('response validation', () => {
 
 describe('client over HTTP', () => {
   const fake = new FakeMlService({ token: 'client-token-123' });
-  let engine: MlTestEngine;
-  let db: Awaited<ReturnType<typeof cloneTestDatabase>>;
-
-  beforeAll(async () => {
-    db = await cloneTestDatabase();
-    await fake.start();
-    engine = await startMlEngine({ databaseUrl: db.url, prefix: uniquePrefix(), env: { ML_SERVICE_URL: `${fake.url}/`, ML_SERVICE_TOKEN: 'client-token-123', ROLE: 'api' } });
-  });
-  afterAll(async () => {
-    await engine?.stop();
-    await fake.stop();
-    await db?.drop();
-  });
-  const ml = () => engine.deps.ml!;
+  const svc = useMlEngine({ fake, env: () => ({ ML_SERVICE_URL: `${fake.url}/`, ML_SERVICE_TOKEN: 'client-token-123', ROLE: 'api' }) });
+  const ml = () => svc.engine.deps.ml!;
 
   it('reads health, model info and status with the token and a request id', async () => {
     expect(await ml().health({ requestId: 'req-1' })).toMatchObject({ status: 'ok', modelLoaded: true, activeModelVersion: 'svc-1', serving: true });
@@ -107,7 +96,7 @@ describe('client over HTTP', () => {
   });
 
   it('is absent when ML_SERVICE_URL is unset', async () => {
-    const bare = await startMlEngine({ databaseUrl: db.url, prefix: uniquePrefix(), env: { ROLE: 'api' } });
+    const bare = await startMlEngine({ databaseUrl: svc.db.url, prefix: uniquePrefix(), env: { ROLE: 'api' } });
     try {
       expect(bare.deps.ml).toBeNull();
       expect(bare.deps.mlJobs).toBeDefined();

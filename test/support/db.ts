@@ -9,8 +9,14 @@ declare module 'vitest' {
   }
 }
 
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}
+
 /** A fresh database cloned from the migrated template; drop it with the returned function. */
-export async function cloneTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function cloneTestDatabase(): Promise<TestDatabase> {
   const name = `matchday_test_${randomBytes(5).toString('hex')}`;
   const url = await createDatabaseFromTemplate(TEST_DATABASE_URL, name, inject('templateDatabase'));
   return { url, name, drop: () => dropDatabase(TEST_DATABASE_URL, name) };
