@@ -1,20 +1,11 @@
 // Runs the engine as a process: configuration, logging, start-up, and shutdown on SIGTERM/SIGINT.
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { startEngine, type EngineOptions } from './engine.js';
 import { createLogger } from './logger.js';
 
 export async function runProcess(o: Pick<EngineOptions, 'queues' | 'extendDeps' | 'extraRoutes'>): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
 
   const log = createLogger(config.LOG_LEVEL, [config.API_KEY]);
   if (config.API_KEY_GENERATED) {

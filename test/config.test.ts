@@ -26,12 +26,35 @@ describe('configuration', () => {
     expect(c.QUEUE_PREFIX).toBe('{matchday}');
   });
 
+  it('parses the structured feed and prediction settings into their typed form', () => {
+    const defaults = loadConfig({});
+    expect(defaults.ESPN_LEAGUES).toEqual(['eng.1', 'esp.1', 'ger.1', 'ita.1', 'fra.1', 'uefa.champions']);
+    expect(defaults.NEWS_FEEDS).toEqual(new Map([['bbc', 'https://feeds.bbci.co.uk/sport/football/rss.xml'], ['sky', 'https://www.skysports.com/rss/12040']]));
+    expect(defaults.CONFIDENCE_CUTOFFS).toEqual([0.45, 0.6]);
+    const c = loadConfig({ ESPN_LEAGUES: ' fifa.world, eng.1,,eng.1 ', NEWS_FEEDS: 'agg = http://127.0.0.1:9/feed.xml?a=b', CONFIDENCE_CUTOFFS: '.3,.7' });
+    expect(c.ESPN_LEAGUES).toEqual(['fifa.world', 'eng.1']);
+    expect(c.NEWS_FEEDS).toEqual(new Map([['agg', 'http://127.0.0.1:9/feed.xml?a=b']]));
+    expect(c.CONFIDENCE_CUTOFFS).toEqual([0.3, 0.7]);
+  });
+
   it.each([
     ['PORT', 'abc'], ['PORT', '70000'], ['REDIS_URL', 'localhost:6379'], ['ROLE', 'boss'], ['LOG_LEVEL', 'loud'],
     ['CONCURRENCY', 'a=0'], ['SCHEDULES', 'a=sometimes'], ['SCHEDULES', 'a=99 * * * * *'], ['API_KEY', 'short'], ['QUEUE_PREFIX', 'a:b'],
+    ['ESPN_LEAGUES', 'eng.1,Premier League'], ['ESPN_LEAGUES', ' , '], ['NEWS_FEEDS', 'https://example.com/rss'], ['NEWS_FEEDS', 'bbc=ftp://example.com/rss'],
+    ['NEWS_FEEDS', 'bbc=https://a.example/rss,bbc=https://b.example/rss'], ['NEWS_FEEDS', 'the bbc=https://a.example/rss'], ['CONFIDENCE_CUTOFFS', '0.60,0.45'], ['CONFIDENCE_CUTOFFS', '0.5'],
   ])('rejects %s=%s naming the variable and its default', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
-    expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`${name}`));
+    const def = ((settings[name as keyof typeof settings][1] ?? 'none') || 'empty').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(`^  ${name}\\b.*\\(default: ${def}\\)$`, 'm'));
+  });
+
+  it('names the problem of a structured setting', () => {
+    const problem = (env: Record<string, string>) => () => loadConfig(env);
+    expect(problem({ ESPN_LEAGUES: 'eng.1,Premier League' })).toThrowError(/ESPN_LEAGUES=.*"Premier League": not an ESPN league slug such as eng\.1/);
+    expect(problem({ NEWS_FEEDS: 'bbc=https://a.example/rss,bbc=https://b.example/rss' })).toThrowError(/NEWS_FEEDS=.*"bbc" is named twice/);
+    expect(problem({ NEWS_FEEDS: 'bbc=ftp://example.com/rss' })).toThrowError(/NEWS_FEEDS=.*: the URL must start with http:\/\/ or https:\/\//);
+    expect(problem({ CONFIDENCE_CUTOFFS: '0.60,0.45' })).toThrowError(/CONFIDENCE_CUTOFFS="0.60,0.45": the first cut-off must be below the second \(default: 0.45,0.60\)/);
+    expect(problem({ CONCURRENCY: 'a=0' })).toThrowError(/CONCURRENCY="a=0": "a=0" is not queue=<positive integer> \(default: empty\)/);
   });
 
   it('refuses production without an API key', () => {
@@ -39,11 +62,11 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production', API_KEY: 'a-production-key-of-some-length' }).API_KEY_GENERATED).toBe(false);
   });
 
-  it('stops the process with exit code 2 and names the variable', () => {
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'abc' }, encoding: 'utf8', timeout: 20_000 });
+  it('stops the process at start-up with exit code 2, naming each variable', () => {
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'abc', NEWS_FEEDS: 'bbc' }, encoding: 'utf8', timeout: 20_000 });
     expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/PORT="abc"/);
-    expect(res.stderr).toMatch(/default: 3000/);
+    expect(res.stderr).toMatch(/PORT="abc".*default: 3000/);
+    expect(res.stderr).toMatch(/NEWS_FEEDS="bbc": "bbc" is not name=url \(default: bbc=https:/);
   });
 
   it('is documented: the README lists every variable with its default', () => {

@@ -18,7 +18,7 @@ import { ML_TIMEOUTS_MS, ML_UPSTREAM, MlServiceClient } from './client.js';
 import { CallSlots } from './call-slots.js';
 import { MlJobs } from './jobs.js';
 import type { VersionRef } from './registry.js';
-import { parseCutoffs, type Cutoffs } from './store.js';
+import type { Cutoffs } from './store.js';
 
 /** The prediction queues, for queues/index.ts. */
 export const mlQueues: readonly QueueDefinition[] = [mlPredictBatch, mlPredictPlan, mlPredictChunk, mlRepredictMatch, mlRetrain, mlBaselineFit];
@@ -110,7 +110,7 @@ export function createMlDeps(base: EngineDeps, o: MlDepsOptions = {}): MlDeps {
     mlBaselines: new BaselineCache(),
     mlServiceVersions: new Map(),
     mlVersions: new Map(),
-    mlCutoffs: parseCutoffs(config.CONFIDENCE_CUTOFFS),
+    mlCutoffs: config.CONFIDENCE_CUTOFFS,
     mlMetrics: createMetrics(base),
   };
 }

@@ -3,7 +3,6 @@
 // matches get summaries every minute and once after full time; matches in the next days get weather
 // every few hours and once at kick-off; news every 10 minutes. Job ids carry the time slot, so several
 // replicas (or a retried plan) enqueue each fetch once.
-import type { Config } from '../../src/config.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
 import { republishPending } from '../_feeds/events.js';
@@ -47,7 +46,7 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);
     for (const feed of deps.newsFeeds.keys()) add('ingest-news-rss', { feed }, `plan-news-${feed}-${s}`);
-    for (const league of leagues(c)) add('ingest-espn-news', { league }, `plan-espn-news-${league}-${s}`);
+    for (const league of c.ESPN_LEAGUES) add('ingest-espn-news', { league }, `plan-espn-news-${league}-${s}`);
   }
   let enqueued = 0;
   for (const [queue, items] of jobs) enqueued += (await deps.enqueueBulk(queue, items)).length;
@@ -81,11 +80,9 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   else m.set(k, [v]);
 };
 
-const leagues = (c: Readonly<Config>) => c.ESPN_LEAGUES.split(',').map((s) => s.trim()).filter(Boolean);
-
 export async function makePlan(deps: Pick<IngestPipelineDeps, 'db' | 'redis' | 'config'>, now: number): Promise<Plan> {
   const { db, redis, config: c } = deps;
-  const all = leagues(c);
+  const all = c.ESPN_LEAGUES;
   const hotRows = (await db.$queryRawUnsafe(
     `SELECT DISTINCT co.slug FROM matches m JOIN competitions co ON co.id = m.competition_id
      WHERE co.slug = ANY($1::text[]) AND (m.status::text = ANY($2::text[])
