@@ -171,6 +171,25 @@ function parseCutoffs(raw: string): ConfidenceCutoffs {
   return Object.freeze([low, high] as const);
 }
 
+/** Settings whose value is never echoed, not even in a configuration error. */
+const SECRETS = new Set(['API_KEY', 'ML_SERVICE_TOKEN']);
+
+/**
+ * Replaces the password of every URL-like word ("scheme://user:password@host", "user:password@host"). Unlike
+ * the logger's redactUrl it also handles malformed URLs (a password with "/" or "@" in it, a missing
+ * scheme), because those are exactly the values a configuration error quotes.
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(/[^\s,]+/g, (word) => {
+    const at = word.lastIndexOf('@');
+    if (at < 0) return word;
+    const slashes = word.indexOf('//');
+    const start = slashes >= 0 && slashes < at ? slashes + 2 : word.lastIndexOf('=', at) + 1;
+    const colon = word.indexOf(':', start);
+    return colon < 0 || colon > at ? word : `${word.slice(0, colon + 1)}[REDACTED]${word.slice(at)}`;
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -180,14 +199,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const res = (schema as z.ZodType).safeParse(value);
     if (res.success) raw[name] = res.data;
     else {
+      const shown = SECRETS.has(name) ? ` (${String(given).length} characters, not shown)` : `=${JSON.stringify(given)}`;
       const fallback = def === undefined ? 'none' : def === '' ? 'empty' : def;
-      problems.push(`${name}=${JSON.stringify(given)}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${fallback})`);
+      problems.push(`${name}${shown}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${fallback})`);
     }
   }
   if (raw.NODE_ENV === 'production' && !raw.API_KEY) {
     problems.push('API_KEY: required when NODE_ENV=production (no default)');
   }
-  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new ConfigError(redactCredentials(`invalid configuration:\n  ${problems.join('\n  ')}`));
   const generated = !raw.API_KEY;
   return Object.freeze({
     ...(raw as unknown as Config),

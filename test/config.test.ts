@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, settings } from '../src/config.js';
+import { ConfigError, loadConfig, redactCredentials, settings } from '../src/config.js';
 
 describe('configuration', () => {
   it('has a documented default for every setting', () => {
@@ -57,16 +57,53 @@ describe('configuration', () => {
     expect(problem({ CONCURRENCY: 'a=0' })).toThrowError(/CONCURRENCY="a=0": "a=0" is not queue=<positive integer> \(default: empty\)/);
   });
 
+  it('never echoes a password inside a URL or the API key in its errors', () => {
+    let message = '';
+    try {
+      loadConfig({
+        DATABASE_URL: 'mysql://app:db-pass-1234@db.internal/matchday', REDIS_URL: 'http://:redis-pass-5678@cache:6379',
+        ML_SERVICE_URL: 'ml.internal//svc:ml-pass-9012@ml:8000', API_KEY: 'key-4567', NEWS_FEEDS: 'bbc=ftp://u:feed-pass@host/rss',
+      });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ML_SERVICE_URL', 'API_KEY', 'NEWS_FEEDS']) expect(message).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    for (const secret of ['db-pass-1234', 'redis-pass-5678', 'ml-pass-9012', 'key-4567', 'feed-pass']) expect(message).not.toContain(secret);
+    expect(message).toContain('DATABASE_URL="mysql://app:[REDACTED]@db.internal/matchday"');
+    expect(message).toContain('REDIS_URL="http://:[REDACTED]@cache:6379"');
+    expect(message).toContain('API_KEY (8 characters, not shown): must be at least 16 characters');
+  });
+
+  it.each([
+    ['postgresql://user:s3cret@host/db', 'postgresql://user:[REDACTED]@host/db'],
+    ['postgresql://postgres@127.0.0.1:5432/matchday', 'postgresql://postgres@127.0.0.1:5432/matchday'],
+    ['redis://:pa/ss@wo@rd@host:6379/0', 'redis://:[REDACTED]@host:6379/0'],
+    ['user:s3cret@host', 'user:[REDACTED]@host'],
+    ['X="a=https://u:p1@h,b=https://v:p2@k" (default: none)', 'X="a=https://u:[REDACTED]@h,b=https://v:[REDACTED]@k" (default: none)'],
+    ['every:60000 and a@b', 'every:60000 and a@b'],
+  ])('redacts credentials in %s', (text, expected) => {
+    expect(redactCredentials(text)).toBe(expected);
+  });
+
   it('refuses production without an API key', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/API_KEY: required when NODE_ENV=production/);
     expect(loadConfig({ NODE_ENV: 'production', API_KEY: 'a-production-key-of-some-length' }).API_KEY_GENERATED).toBe(false);
   });
 
-  it('stops the process at start-up with exit code 2, naming each variable', () => {
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, PORT: 'abc', NEWS_FEEDS: 'bbc' }, encoding: 'utf8', timeout: 20_000 });
+  it('stops the process at start-up with exit code 2, naming each variable, echoing no secret', () => {
+    const env = {
+      ...process.env, PORT: 'abc', NEWS_FEEDS: 'bbc', DATABASE_URL: 'mysql://app:db/pass-1234@db.internal/matchday',
+      REDIS_URL: 'redis//app:redis-pass-5678@cache', ML_SERVICE_URL: 'ml://svc:ml-pass-9012@ml:8000', API_KEY: 'key-4567',
+    };
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, encoding: 'utf8', timeout: 20_000 });
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/PORT="abc".*default: 3000/);
     expect(res.stderr).toMatch(/NEWS_FEEDS="bbc": "bbc" is not name=url \(default: bbc=https:/);
+    expect(res.stderr).toContain('DATABASE_URL="mysql://app:[REDACTED]@db.internal/matchday"');
+    expect(res.stderr).toContain('REDIS_URL="redis//app:[REDACTED]@cache"');
+    expect(res.stderr).toContain('ML_SERVICE_URL="ml://svc:[REDACTED]@ml:8000"');
+    expect(res.stderr).toMatch(/API_KEY \(8 characters, not shown\)/);
+    for (const secret of ['pass-1234', 'redis-pass-5678', 'ml-pass-9012', 'key-4567']) expect(res.stderr + res.stdout).not.toContain(secret);
   });
 
   it('is documented: the README lists every variable with its default', () => {
