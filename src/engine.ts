@@ -16,7 +16,7 @@ import { Producer } from './queue/producer.js';
 import { reconcileSchedules } from './queue/schedules.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
-import { failFastConnection, withTimeout, workerConnection } from './redis.js';
+import { failFastConnection, waitForRedis, withTimeout, workerConnection } from './redis.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
 
@@ -85,7 +85,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
   shared.on('error', (err) => log.debug({ err: err.message }, 'redis (shared connection) error'));
-  await shared.ping();
+  await waitForRedis(shared, { url: config.REDIS_URL, log });
 
   const metrics = createMetrics();
   const producer = new Producer(o.queues, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS);
