@@ -5,7 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/leak-guard.ts'],
+    // After-hooks run in reverse: the file's own teardown, then its Redis keys go, then the leak check.
+    setupFiles: ['test/support/leak-guard.ts', 'test/support/redis-cleanup.ts'],
     // Each file gets its own database and queue prefix, so files run in parallel safely.
     pool: 'forks',
     fileParallelism: true,

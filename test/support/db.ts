@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createDatabaseFromTemplate, dropDatabase } from '../../src/db/admin.js';
+import { takePrefix } from './redis-keys.js';
 import { TEST_DATABASE_URL } from './services.js';
 
 declare module 'vitest' {
@@ -22,5 +23,8 @@ export async function cloneTestDatabase(): Promise<TestDatabase> {
   return { url, name, drop: () => dropDatabase(TEST_DATABASE_URL, name) };
 }
 
-/** A queue prefix of its own per test file, in Redis Cluster hash-tag form to prove braces work. */
-export const uniquePrefix = () => `{t${randomBytes(4).toString('hex')}}`;
+/**
+ * A queue prefix of its own per test file, in Redis Cluster hash-tag form to prove braces work. Its keys
+ * are deleted after the file (test/support/redis-cleanup.ts).
+ */
+export const uniquePrefix = () => takePrefix(`{t${randomBytes(4).toString('hex')}}`);
