@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, redactCredentials, settings } from '../src/config.js';
+import { ConfigError, loadConfig, redactCredentials, settings } from '../../src/config.js';
 
 describe('configuration', () => {
   it('has a documented default for every setting', () => {
@@ -107,7 +107,7 @@ describe('configuration', () => {
   });
 
   it('is documented: the README lists every variable with its default', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const [name, [, def]] of Object.entries(settings)) {
       const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
       expect(row, `README row for ${name}`).toBeDefined();
