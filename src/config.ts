@@ -99,7 +99,7 @@ export type ScheduleOverride = { off: true } | { pattern: string } | { everyMs: 
 
 export class ConfigError extends Error {}
 
-function parseSchedules(raw: string): Record<string, ScheduleOverride> {
+function parseSchedules(raw: string): Readonly<Record<string, ScheduleOverride>> {
   const out: Record<string, ScheduleOverride> = {};
   for (const part of items(raw, ';')) {
     const eq = part.indexOf('=');
@@ -120,10 +120,10 @@ function parseSchedules(raw: string): Record<string, ScheduleOverride> {
       out[name] = { pattern: value };
     } else throw new Error(`"${part}": expected off, every:<ms> or a cron pattern`);
   }
-  return out;
+  return Object.freeze(out);
 }
 
-function parseConcurrency(raw: string): Record<string, number> {
+function parseConcurrency(raw: string): Readonly<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const part of items(raw, ',')) {
     const [name, value] = part.split('=').map((s) => s.trim());
@@ -131,7 +131,7 @@ function parseConcurrency(raw: string): Record<string, number> {
     if (!name || !Number.isInteger(n) || n < 1) throw new Error(`"${part}" is not queue=<positive integer>`);
     out[name] = n;
   }
-  return out;
+  return Object.freeze(out);
 }
 
 function parseLeagues(raw: string): readonly string[] {
