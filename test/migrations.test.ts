@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,5 +62,24 @@ describe('migrations', () => {
     expect(schema.map((f) => path.relative(SCHEMA_DIR, path.join(ROOT, f.path)))).toEqual(await prismaFilesIn(SCHEMA_DIR));
     expect(schema.length).toBeGreaterThan(1);
     expect(await diffAgainstDatabase(schema)).toBe('-- This is an empty migration.');
+  });
+
+  it('reads every .prisma file of the folder, subfolders too, so a new area file needs no code change', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'matchday-schema-'));
+    try {
+      await cp(SCHEMA_DIR, dir, { recursive: true });
+      await mkdir(path.join(dir, 'later'));
+      await writeFile(path.join(dir, 'later', 'social.prisma'), 'model Follow {\n  id Int @id\n\n  @@map("follows")\n}\n');
+      await writeFile(path.join(dir, 'notes.txt'), 'not a schema file');
+      const schema = await readSchemaFiles(dir);
+      const expected = [...(await prismaFilesIn(SCHEMA_DIR)), path.join('later', 'social.prisma')].sort();
+      expect(schema.map((f) => path.relative(dir, path.join(ROOT, f.path)))).toEqual(expected);
+      // The engine gets the new file with the others: the migrated database lacks exactly its table.
+      const sql = await diffAgainstDatabase(schema);
+      expect(sql).toContain('CREATE TABLE "follows"');
+      expect(sql).not.toMatch(/DROP|ALTER/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
