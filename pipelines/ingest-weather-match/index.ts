@@ -101,7 +101,7 @@ async function awaitGeocoding(
   const jobId = `geocode-venue-${venue.id}`;
   await ctx.deps.enqueue(ingestVenueGeocode, { venueId: venue.id }, { jobId });
   throw new RetryAfterError(
-    `venue ${venue.id} (${venue.name}) has no coordinates yet: geocoding enqueued (ingest-venue-geocode job ${jobId}); retrying in ${GEOCODE_WAIT_MS / 1000} s`,
+    `venue ${venue.id} (${venue.name}) has no coordinates yet: geocoding enqueued (${ingestVenueGeocode.name} job ${jobId}); retrying in ${GEOCODE_WAIT_MS / 1000} s`,
     GEOCODE_WAIT_MS,
   );
 }

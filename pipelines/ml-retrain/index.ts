@@ -5,6 +5,7 @@
 // hours, and waiting counts no attempt. Each run polls once, so everything that must survive lives in
 // the TrainingRun row; the deadline is counted from that row's start, so neither a restart nor a defer
 // extends or resets it.
+import { mlBaselineFit } from '../../queues/ml-baseline-fit.js';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { mlPredictBatch } from '../../queues/ml-predict-batch.js';
@@ -27,7 +28,7 @@ const ENDED: readonly TrainingStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'G
 export async function run(p: Payload, ctx: Ctx) {
   const { db, ml, config } = ctx.deps;
   if (!ml) {
-    ctx.log.info('ML_SERVICE_URL is not set: no service to retrain (ml-baseline-fit refits the baseline)');
+    ctx.log.info(`ML_SERVICE_URL is not set: no service to retrain (${mlBaselineFit.name} refits the baseline)`);
     return { skipped: 'ML_SERVICE_URL is not set', counts: {} };
   }
   const runKey = await trainingRunKey(ctx);
