@@ -17,6 +17,7 @@ import { reconcileSchedules } from './queue/schedules.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
 import { failFastConnection, withTimeout, workerConnection } from './redis.js';
+import { configSecrets } from './secrets.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
 
@@ -97,7 +98,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   flows.on('error', (err) => log.debug({ err: err.message }, 'flow producer error'));
   const upstreams: Upstream[] = [];
   const upstream = (options: UpstreamOptions) => {
-    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
+    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log, secrets: configSecrets(config) });
     upstreams.push(u);
     return u;
   };
