@@ -5,7 +5,7 @@ import type { HttpContext } from './context.js';
 import { deadlines, HttpError, invalid } from './errors.js';
 
 const listQuery = z.object({
-  queue: text(200).optional(),
+  queue: text(200, 0).optional(), // empty: every queue
   redriven: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: int8IdParam().optional(),
