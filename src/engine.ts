@@ -19,6 +19,7 @@ import { reconcileSchedules } from './queue/schedules.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
 import { failFastConnection, withTimeout, workerConnection } from './redis.js';
+import { configSecrets } from './secrets.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
 
@@ -105,7 +106,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const slotRegistry = new SlotRegistry(shared, config.QUEUE_PREFIX);
   const upstreams: Upstream[] = [];
   const upstream = (options: UpstreamOptions) => {
-    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
+    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log, secrets: configSecrets(config) });
     upstreams.push(u);
     return u;
   };

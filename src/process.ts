@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { startEngine, type EngineOptions } from './engine.js';
 import { createLogger } from './logger.js';
+import { configSecrets } from './secrets.js';
 
 export async function runProcess(o: Pick<EngineOptions, 'queues' | 'extendDeps' | 'extraRoutes'>): Promise<void> {
   let config;
@@ -16,7 +17,7 @@ export async function runProcess(o: Pick<EngineOptions, 'queues' | 'extendDeps' 
     throw err;
   }
 
-  const log = createLogger(config.LOG_LEVEL, [config.API_KEY]);
+  const log = createLogger(config.LOG_LEVEL, configSecrets(config));
   if (config.API_KEY_GENERATED) {
     // The one place the key is printed (the main logger scrubs it everywhere else).
     pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }).warn(

@@ -31,7 +31,7 @@ export function failFastConnection(url: string, name: string, extra: RedisOption
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DependencyTimeoutError(what, ms)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -50,4 +50,8 @@ export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: n
 
 export class DependencyTimeoutError extends Error {
   override name = 'DependencyTimeoutError';
+  /** `dependency` names what did not answer (Redis, PostgreSQL), so an HTTP 503 can say which. */
+  constructor(readonly dependency: string, ms: number) {
+    super(`${dependency} did not answer within ${ms} ms`);
+  }
 }
