@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { isSecretSetting, redactCredentials } from './secrets.js';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -171,25 +172,6 @@ function parseCutoffs(raw: string): ConfidenceCutoffs {
   return Object.freeze([low, high] as const);
 }
 
-/** Settings whose value is never echoed, not even in a configuration error. */
-const SECRETS = new Set(['API_KEY', 'ML_SERVICE_TOKEN']);
-
-/**
- * Replaces the password of every URL-like word ("scheme://user:password@host", "user:password@host"). Unlike
- * the logger's redactUrl it also handles malformed URLs (a password with "/" or "@" in it, a missing
- * scheme), because those are exactly the values a configuration error quotes.
- */
-export function redactCredentials(text: string): string {
-  return text.replace(/[^\s,]+/g, (word) => {
-    const at = word.lastIndexOf('@');
-    if (at < 0) return word;
-    const slashes = word.indexOf('//');
-    const start = slashes >= 0 && slashes < at ? slashes + 2 : word.lastIndexOf('=', at) + 1;
-    const colon = word.indexOf(':', start);
-    return colon < 0 || colon > at ? word : `${word.slice(0, colon + 1)}[REDACTED]${word.slice(at)}`;
-  });
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -199,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const res = (schema as z.ZodType).safeParse(value);
     if (res.success) raw[name] = res.data;
     else {
-      const shown = SECRETS.has(name) ? ` (${String(given).length} characters, not shown)` : `=${JSON.stringify(given)}`;
+      const shown = isSecretSetting(name) ? ` (${String(given).length} characters, not shown)` : `=${JSON.stringify(given)}`;
       const fallback = def === undefined ? 'none' : def === '' ? 'empty' : def;
       problems.push(`${name}${shown}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${fallback})`);
     }

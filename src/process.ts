@@ -3,11 +3,12 @@ import { pino } from 'pino';
 import { loadConfigOrExit } from './config.js';
 import { startEngine, type EngineOptions } from './engine.js';
 import { createLogger } from './logger.js';
+import { configSecrets } from './secrets.js';
 
 export async function runProcess(o: Pick<EngineOptions, 'queues' | 'extendDeps' | 'extraRoutes'>): Promise<void> {
   const config = loadConfigOrExit();
 
-  const log = createLogger(config.LOG_LEVEL, [config.API_KEY]);
+  const log = createLogger(config.LOG_LEVEL, configSecrets(config));
   if (config.API_KEY_GENERATED) {
     // The one place the key is printed (the main logger scrubs it everywhere else).
     pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }).warn(

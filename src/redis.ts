@@ -65,11 +65,27 @@ export async function waitForRedis(redis: Redis, o: { url: string; log: Logger; 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DependencyTimeoutError(what, ms)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Like withTimeout, for work of several round trips: the work gets a signal that fires at the timeout,
+ * so a request already answered 503 stops before its next round trip instead of finishing later.
+ */
+export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const ac = new AbortController();
+  return withTimeout(work(ac.signal), ms, what).catch((err) => {
+    ac.abort(err);
+    throw err;
+  });
+}
+
 export class DependencyTimeoutError extends Error {
   override name = 'DependencyTimeoutError';
+  /** `dependency` names what did not answer (Redis, PostgreSQL), so an HTTP 503 can say which. */
+  constructor(readonly dependency: string, ms: number) {
+    super(`${dependency} did not answer within ${ms} ms`);
+  }
 }

@@ -1,4 +1,5 @@
 // Batch predictions through the real engine, flow and PostgreSQL against the fake ML service over HTTP.
+import { mlPredictChunk } from '../../queues/ml-predict-chunk.js';
 import { describe, expect, it } from 'vitest';
 import { FakeMlService, fakeProbabilities } from './fake-ml-service.js';
 import { useMlEngine } from './fixture.js';
@@ -70,6 +71,10 @@ describe('batch predictions', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.calls('/predictions/batch-predict')).toHaveLength(1);
     expect(await predictions(first.body.id)).toHaveLength(30);
+    // The same key with another selection is a conflict, not silently the first batch.
+    const other = await ml.engine.request('POST', '/predictions/batch', { body: { matchIds: ids.slice(0, 3) }, headers: { 'idempotency-key': 'batch-key-1' } });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatch(/submitted before with another payload/);
   });
 
   it('adds rows on a re-prediction (history) but not when the same chunk job runs again', async () => {
@@ -83,11 +88,11 @@ describe('batch predictions', () => {
     // The same chunk job id run twice (as after a crash between the insert and BullMQ's bookkeeping).
     const chunk = { batchId: 'no-such-batch', index: 0, count: 1, matchIds: ids };
     const queue = ml.engine.producer.queue('ml-predict-chunk');
-    await ml.engine.producer.enqueue('ml-predict-chunk', chunk, { jobId: 'replayed-chunk' });
+    await ml.engine.producer.enqueue(mlPredictChunk, chunk, { jobId: 'replayed-chunk' });
     const once = await settled(ml.engine, 'ml-predict-chunk', 'replayed-chunk');
     expect(once.result.counts).toEqual({ predicted: 5, failed: 0, skipped: 0 });
     await queue.remove('replayed-chunk');
-    await ml.engine.producer.enqueue('ml-predict-chunk', chunk, { jobId: 'replayed-chunk' });
+    await ml.engine.producer.enqueue(mlPredictChunk, chunk, { jobId: 'replayed-chunk' });
     const twice = await settled(ml.engine, 'ml-predict-chunk', 'replayed-chunk');
     expect(twice.state).toBe('completed');
     expect(twice.result.counts).toEqual({ predicted: 0, failed: 0, skipped: 5 });
@@ -96,7 +101,7 @@ describe('batch predictions', () => {
 
   it('drops a match deleted after it was selected, counting it as skipped', async () => {
     const chunk = { batchId: 'no-such-batch', index: 0, count: 1, matchIds: [ml.league.upcomingIds[70]!, 88_888_888] };
-    await ml.engine.producer.enqueue('ml-predict-chunk', chunk, { jobId: 'chunk-with-a-deleted-match' });
+    await ml.engine.producer.enqueue(mlPredictChunk, chunk, { jobId: 'chunk-with-a-deleted-match' });
     const job = await settled(ml.engine, 'ml-predict-chunk', 'chunk-with-a-deleted-match');
     expect(job.state).toBe('completed');
     expect(job.result).toMatchObject({ missing: 1, counts: { predicted: 1, failed: 0, skipped: 1 } });

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, redactCredentials, settings } from '../../src/config.js';
+import { ConfigError, loadConfig, settings } from '../../src/config.js';
+import { redactCredentials } from '../../src/secrets.js';
 
 describe('configuration', () => {
   it('has a documented default for every setting', () => {
