@@ -36,6 +36,8 @@ export async function promote(db: Db, id: number, now = new Date()): Promise<{ v
   return withSourceLock(db, await sourceOf(db, id), async (tx) => {
     const v = await tx.modelVersion.findUnique({ where: { id } });
     if (!v) throw new RegistryError(404, `no model version ${id}`);
+    // A reference forecast (closing odds) is a yardstick for the statistics, never a served model.
+    if (v.source === ModelSource.REFERENCE) throw new RegistryError(409, `model version ${id} is a reference forecast: it is never served`);
     if (v.stage === ModelStage.ACTIVE) return { version: v, retired: [], changed: false };
     return { ...(await activate(tx, v, now)), changed: true };
   });
@@ -133,7 +135,7 @@ export async function findVersion(db: Db, version: string, prefer: ModelSource, 
   const key = `${prefer}/${version}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const rows = await db.modelVersion.findMany({ where: { version }, take: 2, select: { id: true, source: true, version: true } });
+  const rows = await db.modelVersion.findMany({ where: { version, source: { not: ModelSource.REFERENCE } }, take: 2, select: { id: true, source: true, version: true } });
   const found = rows.find((r) => r.source === prefer) ?? rows[0] ?? null;
   if (found) {
     if (cache.size >= 1_000) cache.clear();
