@@ -105,7 +105,11 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const slotRegistry = new SlotRegistry(shared, config.QUEUE_PREFIX);
   const upstreams: Upstream[] = [];
   const upstream = (options: UpstreamOptions) => {
-    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
+    const withDefaults: UpstreamOptions = {
+      maxRetryAfterMs: config.UPSTREAM_MAX_RETRY_AFTER_MS, ...options,
+      breaker: { maxWaitMs: config.UPSTREAM_BREAKER_MAX_WAIT_MS, ...options.breaker },
+    };
+    const u = new Upstream(withDefaults, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
     upstreams.push(u);
     return u;
   };

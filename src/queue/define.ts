@@ -46,6 +46,8 @@ export interface JobContext<Deps = unknown> {
   attempt: number;
   /** This run is the last one the queue's retry policy allows (a failure now is final). */
   finalAttempt: boolean;
+  /** When the job was enqueued (ms since the epoch): the same for every attempt and every deferred run. */
+  createdAt: number;
   log: Logger;
   /** Fires on the queue's timeout, on cancel (DELETE /jobs/…) and at the shutdown deadline. */
   signal: AbortSignal;
