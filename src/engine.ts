@@ -35,6 +35,8 @@ export interface EngineDeps {
   enqueueBulk: Producer['enqueueBulk'];
   /** Whether this engine runs the queue (a deployment may leave a feature's queues out). */
   runs: Producer['has'];
+  /** Looks a job up by id (state, creation and finish times, failure reason), e.g. one this job waits for. */
+  findJob: Producer['findJob'];
   breakers: BreakerRegistry;
   metrics: Metrics;
   /** Parent/child flows on the engine's queues: submit, add children in waves, progress. */
@@ -116,6 +118,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const base: EngineDeps = {
     config, db, pg: pool, redis: shared, breakers, metrics, flows, upstream, log,
     enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), runs: producer.has.bind(producer),
+    findJob: producer.findJob.bind(producer),
     slots: (key, limit, so) => slotRegistry.get(key, limit, so),
   };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };

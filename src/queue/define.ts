@@ -100,6 +100,11 @@ export type PayloadOf<D extends QueueDefinition> = z.input<D['payload']>;
 export interface EnqueueOptions {
   /** A deterministic id: a second enqueue with the same id adds nothing while the job exists. */
   jobId?: string;
+  /**
+   * With `jobId`: a completed or failed job still kept under that id is removed first, so the work runs
+   * again (without it the enqueue adds nothing until retention drops the finished job, days later).
+   */
+  replaceFinished?: boolean;
   /** The key decides the job id: a repeat (even after a failure) finds the job, a different payload is a conflict. */
   idempotencyKey?: string;
   /** BullMQ priority: 1 is the highest; jobs without a priority go before any prioritised one. */
