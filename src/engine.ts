@@ -18,7 +18,8 @@ import { SlotRegistry, type SlotOptions, type Slots } from './queue/slots.js';
 import { reconcileSchedules } from './queue/schedules.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
-import { failFastConnection, withTimeout, workerConnection } from './redis.js';
+import { failFastConnection, waitForRedis, withTimeout, workerConnection } from './redis.js';
+import { configSecrets } from './secrets.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
 
@@ -92,7 +93,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
   shared.on('error', (err) => log.debug({ err: err.message }, 'redis (shared connection) error'));
-  await shared.ping();
+  await waitForRedis(shared, { url: config.REDIS_URL, log });
 
   const metrics = createMetrics();
   const producer = new Producer(o.queues, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS);
@@ -111,7 +112,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       maxRetryAfterMs: config.UPSTREAM_MAX_RETRY_AFTER_MS, ...options,
       breaker: { maxWaitMs: config.UPSTREAM_BREAKER_MAX_WAIT_MS, ...options.breaker },
     };
-    const u = new Upstream(withDefaults, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
+    const u = new Upstream(withDefaults, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log, secrets: configSecrets(config) });
     upstreams.push(u);
     return u;
   };

@@ -9,7 +9,6 @@ import { ingestEspnSummary } from '../../queues/ingest-espn-summary.js';
 import { ingestNewsRss } from '../../queues/ingest-news-rss.js';
 import { ingestWeatherMatch } from '../../queues/ingest-weather-match.js';
 import type { PayloadOf, QueueDefinition } from '../../src/queue/define.js';
-import type { Config } from '../../src/config.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
 import { republishPending } from '../_feeds/events.js';
@@ -53,7 +52,7 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);
     for (const feed of deps.newsFeeds.keys()) add(ingestNewsRss, { feed }, `plan-news-${feed}-${s}`);
-    for (const league of leagues(c)) add(ingestEspnNews, { league }, `plan-espn-news-${league}-${s}`);
+    for (const league of c.ESPN_LEAGUES) add(ingestEspnNews, { league }, `plan-espn-news-${league}-${s}`);
   }
   let enqueued = 0;
   for (const [def, items] of jobs) enqueued += (await deps.enqueueBulk(def, items)).length;
@@ -87,11 +86,9 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   else m.set(k, [v]);
 };
 
-const leagues = (c: Readonly<Config>) => c.ESPN_LEAGUES.split(',').map((s) => s.trim()).filter(Boolean);
-
 export async function makePlan(deps: Pick<IngestPipelineDeps, 'db' | 'redis' | 'config'>, now: number): Promise<Plan> {
   const { db, redis, config: c } = deps;
-  const all = leagues(c);
+  const all = c.ESPN_LEAGUES;
   const hotRows = (await db.$queryRawUnsafe(
     `SELECT DISTINCT co.slug FROM matches m JOIN competitions co ON co.id = m.competition_id
      WHERE co.slug = ANY($1::text[]) AND (m.status::text = ANY($2::text[])

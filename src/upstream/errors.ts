@@ -42,9 +42,11 @@ export class CircuitOpenError extends UpstreamRetryAfterError {
 
 export const BODY_SNIPPET_CHARS = 300;
 
-/** `retryAfterMs`: the response's Retry-After, already parsed and capped by the client. */
-export function errorForStatus(upstream: string, status: number, retryAfterMs: number | undefined, body: string): Error {
-  const snippet = body.slice(0, BODY_SNIPPET_CHARS);
+/**
+ * `retryAfterMs`: the response's Retry-After, already parsed and capped by the client; `snippet`: the
+ * start of the body, already cut and scrubbed of secrets by the client.
+ */
+export function errorForStatus(upstream: string, status: number, retryAfterMs: number | undefined, snippet: string): Error {
   if ((status === 429 || status === 503) && retryAfterMs !== undefined) {
     return new UpstreamRetryAfterError(upstream, status, retryAfterMs, `HTTP ${status} with Retry-After`);
   }
