@@ -10,9 +10,9 @@
 import { dcForecast, dayOf, DAY_MS, ELO_MODEL, firstIndexAt, fitDcComponent, GapLog, KF_MODEL, PI_MODEL,
   type DcComponent, type EloJson, type GoalFilterJson, type PiJson, type SequentialModel } from './components.js';
 import { MAX_GOALS } from './dixon-coles.js';
-import { DEFAULT_ELO, type EloConfig, type OrderedLogit } from './elo.js';
-import { DEFAULT_PI, type PiConfig } from './pi-ratings.js';
-import { DEFAULT_GOAL_FILTER, type GoalFilterConfig } from './goal-filter.js';
+import { DEFAULT_ELO, eloGap, type EloConfig, type OrderedLogit } from './elo.js';
+import { DEFAULT_PI, piGap, type PiConfig } from './pi-ratings.js';
+import { DEFAULT_GOAL_FILTER, goalFilterRates, type GoalFilterConfig } from './goal-filter.js';
 import { blendProbs } from './blend.js';
 import { COMPONENTS, tuneLeague, type ComponentKey, type Tuning } from './tune.js';
 import type { Probs3 } from './metrics.js';
@@ -72,7 +72,16 @@ export interface FitOptions {
 export interface DetailedPrediction extends BaselinePrediction {
   league: string;
   components: Record<ComponentKey, Probs3>;
+  /** What the forecast was made from, stored with it for the drift statistics (BASELINE_FEATURES). */
+  features: Record<BaselineFeature, number>;
 }
+
+/**
+ * The inputs the baseline declares: each component's goal expectancies and rating differences. Drift
+ * checks compare their distributions between a reference window and the current one.
+ */
+export const BASELINE_FEATURES = ['xg_home', 'xg_away', 'dc_home_goals', 'dc_away_goals', 'kf_home_goals', 'kf_away_goals', 'elo_diff', 'pi_diff'] as const;
+export type BaselineFeature = (typeof BASELINE_FEATURES)[number];
 
 /**
  * With `previous`, the validation (the expensive part of a fit) is re-run only this often: twice a
@@ -218,6 +227,10 @@ export function predictBaselineDetailed(model: BaselineModelJson, fixtures: Fixt
     // Expected goals and the likeliest score come from the Dixon-Coles score grid, rescaled so that
     // its H/D/A totals equal the pooled forecast: all outputs then tell the same story.
     const m = dc.matrix;
+    // The Dixon-Coles grid's own expectancies, before the rescaling below.
+    let dcH = 0, dcA = 0;
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) { dcH += i * m[i * N + j]!; dcA += j * m[i * N + j]!; }
+    const [kfH, kfA] = goalFilterRates(rt.kf, f.home, f.away, day, p.kf.config);
     const ratio = [probs[0] / dc.probs[0], probs[1] / dc.probs[1], probs[2] / dc.probs[2]];
     let xgH = 0, xgA = 0, best = -1, bh = 0, ba = 0;
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
@@ -228,6 +241,10 @@ export function predictBaselineDetailed(model: BaselineModelJson, fixtures: Fixt
     return {
       league: key, home: probs[0], draw: probs[1], away: probs[2], xgHome: xgH, xgAway: xgA,
       mostLikelyScore: { home: bh, away: ba }, components,
+      features: {
+        xg_home: xgH, xg_away: xgA, dc_home_goals: dcH, dc_away_goals: dcA, kf_home_goals: kfH, kf_away_goals: kfA,
+        elo_diff: eloGap(rt.elo, f.home, f.away, day, p.elo.config), pi_diff: piGap(rt.pi, f.home, f.away, day, p.pi.config),
+      },
     };
   });
 }

@@ -93,10 +93,22 @@ export interface LeagueEvaluation {
 
 const REFERENCE_LOOKBACK_DAYS = 1096;
 
-export function evaluateLeague(opts: LeagueEvaluationOptions): LeagueEvaluation {
-  const started = performance.now();
-  const cpuStart = process.cpuUsage();
-  const rows = readFootballDataFolder(opts.data, [opts.league]).get(opts.league) ?? [];
+export interface LeagueForecasts {
+  rows: MatchRecord[];
+  /** History and league rows together, sorted as the walk-forward saw them. */
+  all: MatchRecord[];
+  forecasts: WalkForwardForecast<MatchRecord>[];
+  burnIn: string | null;
+}
+
+/**
+ * The walk-forward forecasts of one league exactly as the evaluation scores them: the league's rows
+ * (read from `opts.data`, or given as `rows` by a caller that read and checked them itself, such as the
+ * statistics backfill), the optional history, the burn-in rule. One function, so the backfill stores the
+ * very forecasts `npm run eval` scores.
+ */
+export function leagueForecasts(opts: LeagueEvaluationOptions, given?: MatchRecord[]): LeagueForecasts {
+  const rows = given ?? readFootballDataFolder(opts.data, [opts.league]).get(opts.league) ?? [];
   if (rows.length === 0) throw new Error(`no results for league ${opts.league} in ${opts.data}`);
   const history = opts.history ? readPddlHistory(opts.history, opts.league, rows[0]!.date) : [];
   let from = opts.from;
@@ -111,6 +123,13 @@ export function evaluateLeague(opts: LeagueEvaluationOptions): LeagueEvaluation 
   }
   const all: MatchRecord[] = [...history, ...rows];
   const forecasts = walkForward(all, { from: from ?? rows[0]!.date, to: opts.to, refitDays: opts.refitDays, fit: opts.fit });
+  return { rows, all, forecasts, burnIn };
+}
+
+export function evaluateLeague(opts: LeagueEvaluationOptions): LeagueEvaluation {
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const { all, forecasts, burnIn } = leagueForecasts(opts);
   // Day numbers of every club's matches, for the reference-style "new team" exclusion.
   const days = new Map<string, number[]>();
   for (const m of all) for (const t of [m.home, m.away]) { let l = days.get(t); if (!l) days.set(t, (l = [])); l.push(dayOf(m.date)); }
