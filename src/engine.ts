@@ -5,8 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ensureDatabase } from './db/admin.js';
 import { createDb, createPool, type Db } from './db/client.js';
-import type pg from 'pg';
-import { applyMigrations, pendingMigrations } from './db/migrate.js';
+import { executor, type PoolExecutor } from './db/executor.js';
+import { applyMigrations, pendingMigrationsOn } from './db/migrate.js';
+import { sql } from './db/sql.js';
 import type { HttpContext } from './http/context.js';
 import { buildHttpServer, type HttpOptions } from './http/server.js';
 import type { Logger } from './logger.js';
@@ -24,8 +25,8 @@ import { Upstream, type UpstreamOptions } from './upstream/client.js';
 export interface EngineDeps {
   config: Readonly<Config>;
   db: Db;
-  /** The pool under Prisma, for set-based SQL on hot paths (src/db/sql.ts). */
-  pg: pg.Pool;
+  /** Plain SQL (the `sql` template) on the pool under Prisma: set-based and hot statements, transactions (`tx`). */
+  sql: PoolExecutor;
   /** For pipelines: waits across reconnects. */
   redis: Redis;
   enqueue: Producer['enqueue'];
@@ -79,8 +80,9 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const pool = createPool(config.DATABASE_URL);
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
   const db = createDb(pool);
-  // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in /readyz.
-  await db.$queryRaw`SELECT 1`;
+  const main = executor(pool);
+  // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in a request.
+  await db.deadLetter.findFirst({ select: { id: true } });
   const fast = failFastConnection(config.REDIS_URL, 'engine:api');
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
@@ -101,7 +103,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     upstreams.push(u);
     return u;
   };
-  const base: EngineDeps = { config, db, pg: pool, redis: shared, enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
+  const base: EngineDeps = { config, db, sql: main, redis: shared, enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
@@ -112,7 +114,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     workers = new WorkerPool({
       defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-      deps, log, metrics, sinks: createSinks(db, pool, shared, config.QUEUE_PREFIX),
+      deps, log, metrics, sinks: createSinks(db, main, shared, config.QUEUE_PREFIX),
     });
     await workers.start();
     log.info({ queues: consumed.map((q) => q.name) }, 'workers started');
@@ -131,15 +133,15 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     }
   };
   const ctx: HttpContext = {
-    config, producer, redis: fast, db, metrics, status,
+    config, producer, redis: fast, db, sql: main, metrics, status,
     async ready() {
       const checks = Object.fromEntries(
         await Promise.all([
           check('redis', () => fast.ping()),
-          check('postgres', () => db.$queryRaw`SELECT 1`),
+          check('postgres', () => main.query(sql`SELECT 1`)),
           check('migrations', async () => {
             if (migrationsApplied) return;
-            const pending = await pendingMigrations((sql) => db.$queryRawUnsafe(sql));
+            const pending = await pendingMigrationsOn(pool);
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
             migrationsApplied = true;
           }),

@@ -1,52 +1,121 @@
-// Plain SQL on the pg pool Prisma itself runs on. The bulk, set-based statements of the pipelines go
-// through here: Prisma's per-query overhead (its query compiler and result mapping) cost more CPU than
-// the statements themselves on the ingestion hot path. The interface is the subset of Prisma's raw API
-// the loaders use, so they accept a Prisma transaction as well.
-import pg from 'pg';
+// The one way to write SQL outside Prisma's model API: a tagged template whose interpolated values always
+// travel as bind parameters ($1, $2 …), never spliced into the text.
+//
+//   sql`SELECT id FROM matches WHERE provider = ${provider} AND kickoff >= ${utc(from)}::timestamp`
+//
+// A fragment interpolated into another is inlined and its parameters renumbered, so statements are
+// built from pieces (sql.join, conditional parts with sql.empty). Names that cannot be parameters go
+// through sql.ident (tables and columns of the schema only) and sql.typed / sql.array (a fixed set of
+// types). There is deliberately no raw-string escape: constants such as ASYNC_COMMIT are templates too.
+import { IDENTIFIERS } from './identifiers.js';
 
-export interface Sql {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+const MINT = Symbol('sql fragment');
+
+/** A piece of SQL with its parameters. `text` numbers them from $1; `values` are in the same order. */
+export class Fragment {
+  #text: string | undefined;
+
+  /** Only this module makes fragments: anything else could smuggle raw text in. */
+  constructor(mint: typeof MINT, readonly strings: readonly string[], readonly values: readonly unknown[]) {
+    if (mint !== MINT) throw new TypeError('fragments are made with the sql`…` tag');
+  }
+
+  get text(): string {
+    if (this.#text === undefined) {
+      let text = this.strings[0]!;
+      for (let i = 1; i < this.strings.length; i++) text += `$${i}${this.strings[i]}`;
+      this.#text = text;
+    }
+    return this.#text;
+  }
 }
 
-// bigint ids (BIGSERIAL) arrive as strings: callers convert with BigInt()/Number() where they need to.
-function over(q: Pick<pg.Pool, 'query'> | pg.PoolClient): Sql {
-  return {
-    async $queryRawUnsafe<T>(query: string, ...values: unknown[]) {
-      return (await q.query(query, values)).rows as T;
-    },
-    async $executeRawUnsafe(query: string, ...values: unknown[]) {
-      return (await q.query(query, values)).rowCount ?? 0;
-    },
-  };
+const isTemplate = (s: unknown): s is TemplateStringsArray => Array.isArray(s) && Object.isFrozen(s) && Array.isArray((s as unknown as { raw?: unknown }).raw);
+
+function build(strings: readonly string[], values: readonly unknown[]): Fragment {
+  const outStrings: string[] = [strings[0]!];
+  const outValues: unknown[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v instanceof Fragment) {
+      outStrings[outStrings.length - 1] += v.strings[0]!;
+      for (let j = 0; j < v.values.length; j++) {
+        outValues.push(v.values[j]);
+        outStrings.push(v.strings[j + 1]!);
+      }
+      outStrings[outStrings.length - 1] += strings[i + 1]!;
+    } else {
+      outValues.push(v);
+      outStrings.push(strings[i + 1]!);
+    }
+  }
+  return new Fragment(MINT, outStrings, outValues);
 }
 
-export const pgSql = (pool: pg.Pool): Sql => over(pool);
+function tag(strings: TemplateStringsArray, ...values: unknown[]): Fragment {
+  if (!isTemplate(strings)) throw new TypeError('sql is a tagged template: write sql`… ${value} …`, not sql(text)');
+  // A literal $1 would collide with the numbering (and means the value was written into the text).
+  const numbered = strings.find((s) => /\$\d/.test(s));
+  if (numbered !== undefined) throw new TypeError(`sql: write \${value} instead of a numbered parameter in "${numbered.trim()}"`);
+  return build(strings, values);
+}
+
+/** PostgreSQL types a parameter may be cast to by name (the names are spliced, so they are a fixed list). */
+export const SQL_TYPES = ['text', 'int', 'bigint', 'float8', 'numeric', 'bool', 'timestamp', 'timestamptz', 'date', 'jsonb', 'bytea'] as const;
+export type SqlType = (typeof SQL_TYPES)[number];
+const TYPE_SET: ReadonlySet<string> = new Set(SQL_TYPES);
+
+const fixed = (text: string) => new Fragment(MINT, [text], []);
+
+function checkedType(type: string): string {
+  if (!TYPE_SET.has(type)) throw new TypeError(`sql: "${type}" is not one of the parameter types ${SQL_TYPES.join(', ')}`);
+  return type;
+}
+
+const EMPTY = fixed('');
+const COMMA = fixed(', ');
+
+export const sql = Object.assign(tag, {
+  /** A table or column of prisma/schema.prisma, double-quoted; any other name throws. */
+  ident(name: string): Fragment {
+    if (!IDENTIFIERS.has(name)) throw new TypeError(`sql.ident: "${name}" is not a table or column of prisma/schema.prisma`);
+    return fixed(`"${name.replace(/"/g, '""')}"`);
+  },
+  /** The fragments separated by `separator` (a fragment, default `, `); no fragments give sql.empty. */
+  join(fragments: readonly Fragment[], separator: Fragment = COMMA): Fragment {
+    if (!fragments.length) return EMPTY;
+    // Joined as one template of n slots: the parameters are renumbered once, whatever the count.
+    const slots: unknown[] = [];
+    fragments.forEach((f, i) => {
+      if (!(f instanceof Fragment)) throw new TypeError('sql.join takes fragments (sql`…`), not strings');
+      if (i) slots.push(separator);
+      slots.push(f);
+    });
+    return build(['', ...slots.map(() => '')], slots);
+  },
+  /** Column names of the schema as a list, `a, b` or qualified `t.a, t.b` (qualifier: sql`t`, sql.ident(table)). */
+  idents(names: readonly string[], qualifier?: Fragment): Fragment {
+    return sql.join(names.map((n) => (qualifier ? tag`${qualifier}.${sql.ident(n)}` : sql.ident(n))));
+  },
+  /** `unnest($1::type[], $2::type[] …)`: rows from parallel arrays, the set-based way to insert many rows. */
+  unnest(columns: ReadonlyArray<readonly [values: readonly unknown[], type: SqlType]>): Fragment {
+    return tag`unnest(${sql.join(columns.map(([values, type]) => sql.array(values, type)))})`;
+  },
+  /** One parameter cast to a type named at run time: `$n::type`. */
+  typed(value: unknown, type: SqlType): Fragment {
+    return new Fragment(MINT, ['', `::${checkedType(type)}`], [value]);
+  },
+  /** One array parameter (for `unnest(…)` and `= ANY(…)`): `$n::type[]`. */
+  array(values: readonly unknown[], type: SqlType): Fragment {
+    return new Fragment(MINT, ['', `::${checkedType(type)}[]`], [values]);
+  },
+  /** Nothing: for the branch of a conditional piece that adds nothing. */
+  empty: EMPTY,
+});
 
 /**
  * A one-row subquery that turns off the WAL-flush wait for the statement's own transaction: join it
  * into a single statement run outside a transaction block (one round trip instead of BEGIN, SET LOCAL,
  * the statement, COMMIT). `set_config(…, true)` lasts until that implicit transaction commits.
  */
-export const ASYNC_COMMIT = `SELECT set_config('synchronous_commit', 'off', true)`;
-
-/**
- * Runs `fn` in one transaction on one connection; rolls back if it throws. `durable: false` commits
- * without waiting for the WAL flush (synchronous_commit off): for data that can be fetched again, where
- * a crash may lose the last moments of commits but never consistency — WAL order keeps a later commit
- * (a feed's cursor) from surviving an earlier one (its data).
- */
-export async function inTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>, o: { durable?: boolean } = {}): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query(o.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
-    const result = await fn(over(client));
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
-}
+export const ASYNC_COMMIT = sql`SELECT set_config('synchronous_commit', 'off', true)`;

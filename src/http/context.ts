@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { Executor } from '../db/executor.js';
 import type { Metrics } from '../metrics.js';
 import type { Producer } from '../queue/producer.js';
 import type { Status } from '../status.js';
@@ -11,6 +12,8 @@ export interface HttpContext {
   /** Fail-fast connection: commands error at once while Redis is down. */
   redis: Redis;
   db: Db;
+  /** Plain SQL (the `sql` template) on the main pool. */
+  sql: Executor;
   metrics: Metrics;
   status: Status;
   /** Runs the readiness checks; each answers within the timeout. */
