@@ -27,6 +27,8 @@ export interface EngineDeps {
   db: Db;
   /** Plain SQL (the `sql` template) on the pool under Prisma: set-based and hot statements, transactions (`tx`). */
   sql: PoolExecutor;
+  /** Plain SQL on a small pool of its own whose statements time out: long scans, kept off the hot paths' pool. */
+  analytics: PoolExecutor;
   /** For pipelines: waits across reconnects. */
   redis: Redis;
   enqueue: Producer['enqueue'];
@@ -81,6 +83,8 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
   const db = createDb(pool);
   const main = executor(pool);
+  const analyticsPool = createPool(config.DATABASE_URL, config.ANALYTICS_POOL_SIZE, { statementTimeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, applicationName: 'matchday-analytics' });
+  analyticsPool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection (analytics) failed'));
   // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in a request.
   await db.deadLetter.findFirst({ select: { id: true } });
   const fast = failFastConnection(config.REDIS_URL, 'engine:api');
@@ -103,7 +107,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     upstreams.push(u);
     return u;
   };
-  const base: EngineDeps = { config, db, sql: main, redis: shared, enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
+  const base: EngineDeps = { config, db, sql: main, analytics: executor(analyticsPool), redis: shared, enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
@@ -165,7 +169,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       await Promise.all(upstreams.map((u) => u.close()));
       await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
       await db.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), analyticsPool.end()]);
       log.info(result, 'shut down');
       return result;
     })());

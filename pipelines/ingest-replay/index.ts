@@ -15,7 +15,7 @@ const PAGE = 50;
 type Archived = { id: string; source: string; requestKey: string; fetched_at: Date; body: Buffer };
 
 export async function run(p: { source?: string; since?: string; until?: string }, ctx: JobContext<IngestPipelineDeps>) {
-  const { sql: main } = ctx.deps;
+  const { sql: main, analytics } = ctx.deps;
   const replayers = replayersFor(ctx.deps);
   const sources = p.source ? [p.source] : Object.keys(replayers);
   for (const s of sources) if (!replayers[s]) throw new NonRetryableError(`no replayer for source "${s}" (known: ${Object.keys(replayers).join(', ')})`);
@@ -24,13 +24,14 @@ export async function run(p: { source?: string; since?: string; until?: string }
   const where = sql`source = ANY(${sources}::text[])
     ${p.since ? sql`AND fetched_at >= ${utc(new Date(p.since))}::timestamp` : sql.empty}
     ${p.until ? sql`AND fetched_at < ${utc(new Date(p.until))}::timestamp` : sql.empty}`;
-  const { total } = await main.one<{ total: number }>(sql`SELECT count(*)::int AS total FROM raw_payloads WHERE ${where}`);
+  // Scanning the archive is the long part: it runs on the analytics pool, the loads on the main one.
+  const { total } = await analytics.one<{ total: number }>(sql`SELECT count(*)::int AS total FROM raw_payloads WHERE ${where}`);
   // Keyset pages in replay order (fetch time, then id): no payload skipped or repeated when ids and
   // fetch times disagree (payloads of jobs running side by side).
   let after: Cursor | null = null;
   do {
     ctx.signal.throwIfAborted();
-    const got: { rows: Archived[]; next: Cursor | null } = await page<Archived>(main, {
+    const got: { rows: Archived[]; next: Cursor | null } = await page<Archived>(analytics, {
       from: sql`SELECT id, source, request_key AS "requestKey", fetched_at, body FROM raw_payloads WHERE ${where}`,
       key: [['fetched_at', 'timestamp'], ['id', 'bigint']],
       after,
