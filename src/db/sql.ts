@@ -57,6 +57,10 @@ function tag(strings: TemplateStringsArray, ...values: unknown[]): Fragment {
   // A literal $1 would collide with the numbering (and means the value was written into the text).
   const numbered = strings.find((s) => /\$\d/.test(s));
   if (numbered !== undefined) throw new TypeError(`sql: write \${value} instead of a numbered parameter in "${numbered.trim()}"`);
+  // '${value}' would make the parameter a string literal '$1': the value never reaches the statement.
+  for (let i = 0; i < values.length; i++) {
+    if (strings[i]!.endsWith("'") && strings[i + 1]!.startsWith("'")) throw new TypeError(`sql: write \${value} without quotes around it (after "${strings[i]!.trim()}")`);
+  }
   return build(strings, values);
 }
 

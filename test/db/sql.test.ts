@@ -75,6 +75,7 @@ describe('the sql template', () => {
     expect(() => new (Fragment as unknown as new (...a: unknown[]) => Fragment)(Symbol('sql fragment'), ['DROP TABLE matches'], [])).toThrow(/sql`…` tag/);
     expect(() => sql.join(['DROP TABLE matches' as unknown as Fragment])).toThrow(/takes fragments/);
     expect(() => sql`SELECT $1`).toThrow(/instead of a numbered parameter/);
+    expect(() => sql`SELECT id FROM teams WHERE name = '${'Arsenal'}'`).toThrow(/without quotes/);
   });
 });
 
