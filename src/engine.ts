@@ -13,7 +13,9 @@ import { buildHttpServer, type HttpOptions } from './http/server.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { QueueDefinition } from './queue/define.js';
+import { Flows } from './queue/flows.js';
 import { Producer } from './queue/producer.js';
+import { SlotRegistry, type SlotOptions, type Slots } from './queue/slots.js';
 import { reconcileSchedules } from './queue/schedules.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
@@ -31,14 +33,17 @@ export interface EngineDeps {
   analytics: PoolExecutor;
   /** For pipelines: waits across reconnects. */
   redis: Redis;
+  /** Enqueues a job of a queue definition (typed payload; debounce, throttle, priority, delay). */
   enqueue: Producer['enqueue'];
   enqueueBulk: Producer['enqueueBulk'];
+  /** Whether this engine runs the queue (a deployment may leave a feature's queues out). */
+  runs: Producer['has'];
   breakers: BreakerRegistry;
   metrics: Metrics;
-  /** Parent/child job trees (BullMQ flows) on the engine's queues. */
-  flows: FlowProducer;
-  /** The queues this engine knows (declared in queues/index.ts). */
-  queueNames: ReadonlySet<string>;
+  /** Parent/child flows on the engine's queues: submit, add children in waves, progress. */
+  flows: Flows;
+  /** At most `limit` calls of `key` in flight across every replica: `slots('ml-service', 8).run(call)`. */
+  slots(key: string, limit: number, o?: SlotOptions): Slots;
   /** Creates a resilient client for an upstream service; the engine closes it on shutdown. */
   upstream(options: UpstreamOptions): Upstream;
   log: Logger;
@@ -99,15 +104,22 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
   metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
 
-  const flows = new FlowProducer({ connection: shared, prefix: config.QUEUE_PREFIX });
-  flows.on('error', (err) => log.debug({ err: err.message }, 'flow producer error'));
+  // Flows go through the fail-fast connection like every enqueue: a caller learns of an outage at once.
+  const flowProducer = new FlowProducer({ connection: fast, prefix: config.QUEUE_PREFIX });
+  flowProducer.on('error', (err) => log.debug({ err: err.message }, 'flow producer error'));
+  const flows = new Flows(producer, flowProducer, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS);
+  const slotRegistry = new SlotRegistry(shared, config.QUEUE_PREFIX);
   const upstreams: Upstream[] = [];
   const upstream = (options: UpstreamOptions) => {
     const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
     upstreams.push(u);
     return u;
   };
-  const base: EngineDeps = { config, db, sql: main, analytics: executor(analyticsPool), redis: shared, enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), breakers, metrics, flows, upstream, log, queueNames: new Set(o.queues.map((q) => q.name)) };
+  const base: EngineDeps = {
+    config, db, sql: main, analytics: executor(analyticsPool), redis: shared, breakers, metrics, flows, upstream, log,
+    enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), runs: producer.has.bind(producer),
+    slots: (key, limit, so) => slotRegistry.get(key, limit, so),
+  };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
@@ -121,6 +133,11 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       deps, log, metrics, sinks: createSinks(db, main, shared, config.QUEUE_PREFIX),
     });
     await workers.start();
+    for (const def of consumed) {
+      if (def.globalConcurrency === undefined) continue;
+      const n = typeof def.globalConcurrency === 'function' ? def.globalConcurrency(config) : def.globalConcurrency;
+      await producer.queue(def.name).setGlobalConcurrency(n);
+    }
     log.info({ queues: consumed.map((q) => q.name) }, 'workers started');
     if (config.SCHEDULES_ENABLED) {
       await reconcileSchedules({ defs: o.queues, overrides: config.SCHEDULES, queue: (n) => producer.queue(n), redis: shared, prefix: config.QUEUE_PREFIX, log });
@@ -137,7 +154,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     }
   };
   const ctx: HttpContext = {
-    config, producer, redis: fast, db, sql: main, metrics, status,
+    config, producer, flows, redis: fast, db, sql: main, metrics, status,
     async ready() {
       const checks = Object.fromEntries(
         await Promise.all([
@@ -165,7 +182,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       await http.close();
       const result = (await workers?.close(config.SHUTDOWN_TIMEOUT_MS)) ?? { aborted: false };
       await producer.close();
-      await flows.close();
+      await flowProducer.close();
       await Promise.all(upstreams.map((u) => u.close()));
       await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
       await db.$disconnect();

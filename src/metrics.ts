@@ -24,6 +24,7 @@ export function createMetrics() {
     jobsRetried: new Counter({ name: `${p}jobs_retried_total`, help: 'Failed attempts that will be retried', labelNames: ['queue'] as const, registers: [registry] }),
     jobsDeadLettered: new Counter({ name: `${p}jobs_dead_lettered_total`, help: 'Jobs recorded in the dead-letter table', labelNames: ['queue'] as const, registers: [registry] }),
     jobsStalled: new Counter({ name: `${p}jobs_stalled_total`, help: 'Jobs found stalled (their worker died) and recovered', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsDeferred: new Counter({ name: `${p}jobs_deferred_total`, help: 'Job runs that deferred themselves (ctx.defer): back to delayed without counting an attempt', labelNames: ['queue'] as const, registers: [registry] }),
     scheduleMissedTicks: new Counter({ name: `${p}schedule_missed_ticks_total`, help: 'Scheduled ticks skipped because they started more than one period late', labelNames: ['queue'] as const, registers: [registry] }),
     upstreamRequests: new Counter({ name: `${p}upstream_requests_total`, help: 'Requests to upstream services by outcome class (2xx, 3xx, 4xx, 5xx, error)', labelNames: ['upstream', 'status_class'] as const, registers: [registry] }),
     upstreamDuration: new Histogram({

@@ -36,6 +36,18 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Like withTimeout, for work of several round trips: the work gets a signal that fires at the timeout,
+ * so a request already answered 503 stops before its next round trip instead of finishing later.
+ */
+export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const ac = new AbortController();
+  return withTimeout(work(ac.signal), ms, what).catch((err) => {
+    ac.abort(err);
+    throw err;
+  });
+}
+
 export class DependencyTimeoutError extends Error {
   override name = 'DependencyTimeoutError';
 }

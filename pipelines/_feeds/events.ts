@@ -2,7 +2,7 @@
 // match_domain_events outbox in the loading transaction (its unique key makes a replayed payload emit
 // nothing), then published onto the match-events queue and marked published.
 import type { z } from 'zod';
-import type { matchEventPayload } from '../../queues/match-events.js';
+import { matchEvents, type matchEventPayload } from '../../queues/match-events.js';
 import type { EngineDeps } from '../../src/engine.js';
 import type { Executor } from '../../src/db/executor.js';
 import { sql } from '../../src/db/sql.js';
@@ -75,7 +75,7 @@ export async function recordEvents(tx: Executor, events: MatchEvent[]): Promise<
 /** Puts outbox events on the match-events queue (deterministic job ids: publishing twice is harmless). */
 export async function publishEvents(deps: Pick<EngineDeps, 'enqueueBulk' | 'sql'>, rows: Array<{ id: bigint; event: MatchEvent }>): Promise<number> {
   if (!rows.length) return 0;
-  await deps.enqueueBulk('match-events', rows.map(({ id, event }) => ({ payload: { ...event, eventId: id.toString() }, jobId: `match-event-${id}` })));
+  await deps.enqueueBulk(matchEvents, rows.map(({ id, event }) => ({ payload: { ...event, eventId: id.toString() }, jobId: `match-event-${id}` })));
   await deps.sql.execute(sql`UPDATE match_domain_events SET published_at = now() AT TIME ZONE 'UTC' WHERE id = ANY(${rows.map((r) => r.id.toString())}::bigint[])`);
   return rows.length;
 }

@@ -1,6 +1,7 @@
 // The built-in baseline inside the engine: fitted from finished matches in the database, registered as a
 // BASELINE model version (its parameters are the version's `params`), and used to predict when the ML
 // service is not configured or not available.
+import { mlBaselineFit } from '../../queues/ml-baseline-fit.js';
 import { createHash } from 'node:crypto';
 import type { Prisma } from '../../src/db/client.js';
 import { ModelSource, type ModelVersion } from '../../src/generated/prisma/client.js';
@@ -136,7 +137,7 @@ export async function ensureBaseline(deps: MlEngineDeps, log: Logger): Promise<B
   const found = await read();
   if (found) return found;
   if (await deps.db.modelVersion.count({ where: { source: ModelSource.BASELINE } })) {
-    throw new Error('no ACTIVE baseline version: promote one (POST /models/:id/promote) or run ml-baseline-fit');
+    throw new Error(`no ACTIVE baseline version: promote one (POST /models/:id/promote) or run ${mlBaselineFit.name}`);
   }
   log.warn('no baseline fitted yet: fitting one now');
   await deps.mlBaselines.fitOnce(() => fitAndRegister(deps, log));

@@ -3,6 +3,12 @@
 // matches get summaries every minute and once after full time; matches in the next days get weather
 // every few hours and once at kick-off; news every 10 minutes. Job ids carry the time slot, so several
 // replicas (or a retried plan) enqueue each fetch once.
+import { ingestEspnNews } from '../../queues/ingest-espn-news.js';
+import { ingestEspnScoreboard } from '../../queues/ingest-espn-scoreboard.js';
+import { ingestEspnSummary } from '../../queues/ingest-espn-summary.js';
+import { ingestNewsRss } from '../../queues/ingest-news-rss.js';
+import { ingestWeatherMatch } from '../../queues/ingest-weather-match.js';
+import type { PayloadOf, QueueDefinition } from '../../src/queue/define.js';
 import type { Config } from '../../src/config.js';
 import { sql } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
@@ -29,29 +35,29 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   const plan = await makePlan(ctx.deps, now);
   const c = deps.config;
   // Collected per queue and enqueued in one round trip each.
-  const jobs = new Map<string, Array<{ payload: unknown; jobId: string }>>();
-  const add = (queue: string, payload: unknown, jobId: string) => {
-    if (!deps.queueNames.has(queue)) return; // a deployment may leave a feed out of queues/index.ts
-    push(jobs, queue, { payload, jobId });
+  const jobs = new Map<QueueDefinition, Array<{ payload: unknown; jobId: string }>>();
+  const add = <D extends QueueDefinition>(def: D, payload: PayloadOf<D>, jobId: string) => {
+    if (!deps.runs(def)) return; // a deployment may leave a feed out of queues/index.ts
+    push(jobs, def, { payload, jobId });
   };
-  for (const s of plan.scoreboards) add('ingest-espn-scoreboard', { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
+  for (const s of plan.scoreboards) add(ingestEspnScoreboard, { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
   // Summaries: one job per league per minute fetching its live events side by side, and one per league
   // for the events that finished since the last plan (each fetched once after full time).
   const live = new Map<string, string[]>();
   for (const s of plan.summaries.filter((x) => !x.final)) push(live, s.league, s.eventId);
-  for (const [league, eventIds] of live) add('ingest-espn-summary', { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  for (const [league, eventIds] of live) add(ingestEspnSummary, { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
   const finals = await notYetFinal(deps, plan.summaries.filter((x) => x.final));
   const byLeague = new Map<string, string[]>();
   for (const s of finals) push(byLeague, s.league, s.eventId);
-  for (const [league, eventIds] of byLeague) add('ingest-espn-summary', { league, eventIds }, `plan-summary-final-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
-  for (const w of plan.weather) add('ingest-weather-match', { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
+  for (const [league, eventIds] of byLeague) add(ingestEspnSummary, { league, eventIds }, `plan-summary-final-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  for (const w of plan.weather) add(ingestWeatherMatch, { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);
-    for (const feed of deps.newsFeeds.keys()) add('ingest-news-rss', { feed }, `plan-news-${feed}-${s}`);
-    for (const league of leagues(c)) add('ingest-espn-news', { league }, `plan-espn-news-${league}-${s}`);
+    for (const feed of deps.newsFeeds.keys()) add(ingestNewsRss, { feed }, `plan-news-${feed}-${s}`);
+    for (const league of leagues(c)) add(ingestEspnNews, { league }, `plan-espn-news-${league}-${s}`);
   }
   let enqueued = 0;
-  for (const [queue, items] of jobs) enqueued += (await deps.enqueueBulk(queue, items)).length;
+  for (const [def, items] of jobs) enqueued += (await deps.enqueueBulk(def, items)).length;
   // Marked only once enqueued: a plan that dies before this line re-plans them next minute (refetching
   // an unchanged summary costs a conditional request, nothing more).
   await markFinal(deps, finals);

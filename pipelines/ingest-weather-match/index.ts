@@ -9,6 +9,7 @@
 // - The usual feed steps (runFeed): an unchanged response costs no writes. Open-Meteo stamps every
 //   response with `generationtime_ms`, so that field is dropped before hashing, or nothing would ever
 //   look unchanged.
+import { ingestVenueGeocode } from '../../queues/ingest-venue-geocode.js';
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError, RetryAfterError } from '../../src/queue/errors.js';
 import { isFinished } from '../_espn/status.js';
@@ -98,9 +99,9 @@ async function awaitGeocoding(
     );
   }
   const jobId = `geocode-venue-${venue.id}`;
-  await ctx.deps.enqueue('ingest-venue-geocode', { venueId: venue.id }, { jobId });
+  await ctx.deps.enqueue(ingestVenueGeocode, { venueId: venue.id }, { jobId });
   throw new RetryAfterError(
-    `venue ${venue.id} (${venue.name}) has no coordinates yet: geocoding enqueued (ingest-venue-geocode job ${jobId}); retrying in ${GEOCODE_WAIT_MS / 1000} s`,
+    `venue ${venue.id} (${venue.name}) has no coordinates yet: geocoding enqueued (${ingestVenueGeocode.name} job ${jobId}); retrying in ${GEOCODE_WAIT_MS / 1000} s`,
     GEOCODE_WAIT_MS,
   );
 }

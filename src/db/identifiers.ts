@@ -1,7 +1,8 @@
-// The identifiers `sql.ident()` accepts: the tables and columns of prisma/schema.prisma, the one place
-// the schema is declared (a test checks the migrations produce it). Read once at start-up, so a name that
-// comes from anywhere else (a payload, a typo) throws instead of reaching PostgreSQL.
-import { readFileSync } from 'node:fs';
+// The identifiers `sql.ident()` accepts: the tables and columns of the Prisma schema (prisma/schema/, the
+// one place the schema is declared; a test checks the migrations produce it). Read once at start-up, so
+// a name that comes from anywhere else (a payload, a typo) throws instead of reaching PostgreSQL.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { rootPath } from '../paths.js';
 
 const MAP = /@map\(\s*"([^"]+)"\s*\)/;
@@ -33,7 +34,10 @@ export function schemaIdentifiers(schema: string): { tables: Set<string>; column
   return { tables, columns };
 }
 
-const declared = schemaIdentifiers(readFileSync(rootPath('prisma', 'schema.prisma'), 'utf8'));
+// Every .prisma file of the folder, subfolders included, as one text: a relation may name a model of another file.
+const dir = rootPath('prisma', 'schema');
+const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.prisma')).sort();
+const declared = schemaIdentifiers(files.map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n'));
 
 /** Every table and column name of the schema. */
 export const IDENTIFIERS: ReadonlySet<string> = new Set([...declared.tables, ...declared.columns]);

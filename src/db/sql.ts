@@ -80,9 +80,9 @@ const EMPTY = fixed('');
 const COMMA = fixed(', ');
 
 export const sql = Object.assign(tag, {
-  /** A table or column of prisma/schema.prisma, double-quoted; any other name throws. */
+  /** A table or column of the Prisma schema (prisma/schema/), double-quoted; any other name throws. */
   ident(name: string): Fragment {
-    if (!IDENTIFIERS.has(name)) throw new TypeError(`sql.ident: "${name}" is not a table or column of prisma/schema.prisma`);
+    if (!IDENTIFIERS.has(name)) throw new TypeError(`sql.ident: "${name}" is not a table or column of the Prisma schema`);
     return fixed(`"${name.replace(/"/g, '""')}"`);
   },
   /** The fragments separated by `separator` (a fragment, default `, `); no fragments give sql.empty. */

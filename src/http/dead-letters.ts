@@ -38,7 +38,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: HttpContext)
     if (dl.redrivenAt) return reply.status(200).send({ ...view(dl), action: 'already redriven' });
     // A deterministic job id makes a double click (or two replicas) enqueue the job once.
     const jobId = `redrive-${dl.id}`;
-    const { id: newJobId } = await withTimeout(ctx.producer.enqueue(dl.queue, dl.payload, { jobId }), ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
+    const { id: newJobId } = await withTimeout(ctx.producer.enqueueByName(dl.queue, dl.payload, { jobId }), ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
     const updated = await ctx.db.deadLetter.update({ where: { id }, data: { redrivenAt: new Date(), redriveJobId: newJobId } });
     return reply.status(202).send({ ...view(updated), action: 'redriven' });
   });

@@ -1,7 +1,7 @@
 // One place that turns errors into HTTP answers.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
-import { UnknownQueueError } from '../queue/producer.js';
+import { IdempotencyConflictError, UnknownQueueError } from '../queue/producer.js';
 import { DependencyTimeoutError } from '../redis.js';
 
 export class HttpError extends Error {
@@ -23,6 +23,7 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
     return reply.status(400).send({ error: `invalid payload: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details });
   }
   if (err instanceof UnknownQueueError) return reply.status(404).send({ error: err.message });
+  if (err instanceof IdempotencyConflictError) return reply.status(409).send({ error: err.message });
   if (err instanceof DependencyTimeoutError || REDIS_DOWN.test(err.message)) {
     req.log.warn({ err }, 'dependency unavailable');
     return reply.status(503).header('retry-after', '5').send({ error: 'service unavailable: Redis does not answer' });

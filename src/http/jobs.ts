@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { cancelChannel } from '../queue/cancel.js';
-import { withTimeout } from '../redis.js';
+import { withDeadline, withTimeout } from '../redis.js';
 import type { HttpContext } from './context.js';
 import { HttpError, zodDetails } from './errors.js';
 
@@ -54,7 +54,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
       const details = zodDetails(payload.error);
       throw new HttpError(400, `invalid payload for ${queue}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
     }
-    const { id, created } = await t(ctx.producer.enqueue(queue, payload.data, { idempotencyKey: key.data, validated: true }));
+    const { id, created } = await withDeadline((signal) => ctx.producer.enqueueByName(queue, payload.data, { idempotencyKey: key.data, validated: true, signal }), ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
     return reply.status(created ? 202 : 200).send({ id, queue });
   });
 

@@ -1,9 +1,9 @@
 // The wrapper every job runs through: re-validate the payload, give the pipeline a job-scoped logger and
 // an AbortSignal (timeout, cancel, shutdown), record metrics, classify failures, dead-letter final ones.
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Handler, JobContext, QueueDefinition } from './define.js';
+import type { ChildRef, ChildResults, Handler, JobContext, QueueDefinition } from './define.js';
 import { classify, JobTimeoutError, NonRetryableError } from './errors.js';
 
 export interface PipelineRunRecord {
@@ -35,7 +35,12 @@ export interface RunJobOptions {
   running: Map<string, RunningJob>;
   /** The schedule period in ms when the queue is scheduled (for the missed-tick policy). */
   schedulePeriodMs?: number;
+  /** The queue prefix (to read children's queue and id out of their Redis keys). */
+  prefix: string;
 }
+
+/** Thrown by `ctx.defer` and `ctx.waitForChildren`: the job was parked, which is neither success nor failure. */
+const isParked = (err: unknown) => err instanceof DelayedError || err instanceof WaitingChildrenError;
 
 export const runningKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
 
@@ -77,10 +82,14 @@ class Ctx implements JobContext {
     readonly queue: string,
     readonly jobId: string,
     readonly attempt: number,
+    readonly finalAttempt: boolean,
     readonly deps: unknown,
     private readonly job: Job,
+    private readonly token: string | undefined,
     private readonly running: RunningJob,
     private readonly baseLog: Logger,
+    private readonly prefix: string,
+    private readonly onDefer: () => void,
   ) {}
   get log(): Logger {
     return (this.logger ??= this.baseLog.child({ queue: this.queue, jobId: this.jobId, attempt: this.attempt }));
@@ -90,6 +99,32 @@ class Ctx implements JobContext {
   }
   progress(value: number | object): Promise<void> {
     return this.job.updateProgress(value);
+  }
+  async defer(ms: number, o: { jitterRatio?: number; reason?: string } = {}): Promise<never> {
+    const jitter = o.jitterRatio ?? 0.1;
+    // Jitter only lengthens the wait: an upstream's Retry-After is a minimum.
+    const delayMs = Math.max(0, Math.round(ms * (1 + jitter * Math.random())));
+    // moveToDelayed skips the attempt count; the lock token proves this worker still owns the job.
+    await this.job.moveToDelayed(Date.now() + delayMs, this.token);
+    this.onDefer();
+    this.log.info({ delayMs, reason: o.reason }, 'job deferred');
+    throw new DelayedError(`deferred for ${delayMs} ms${o.reason ? `: ${o.reason}` : ''}`);
+  }
+  async children(): Promise<ChildResults> {
+    const [values, failures] = await Promise.all([this.job.getChildrenValues(), this.job.getIgnoredChildrenFailures()]);
+    return {
+      values: Object.entries(values).map(([key, value]) => ({ ...this.childRef(key), value })),
+      failures: Object.entries(failures).map(([key, reason]) => ({ ...this.childRef(key), reason: String(reason) })),
+    };
+  }
+  async waitForChildren(): Promise<void> {
+    if (await this.job.moveToWaitingChildren(this.token ?? '')) throw new WaitingChildrenError('waiting for children');
+  }
+  /** `<prefix>:<queue>:<id>` → queue and id (queue names have no colon; ids may). */
+  private childRef(key: string): ChildRef {
+    const rest = key.startsWith(`${this.prefix}:`) ? key.slice(this.prefix.length + 1) : key;
+    const colon = rest.indexOf(':');
+    return { queue: rest.slice(0, colon), id: rest.slice(colon + 1) };
   }
 }
 
@@ -101,12 +136,15 @@ export function createJobRunner(o: RunJobOptions) {
   const durationCompleted = metrics.jobDuration.labels(queue, 'completed');
   const completed = metrics.jobsCompleted.labels(queue);
 
-  async function run(job: Job): Promise<unknown> {
+  const deferred = metrics.jobsDeferred.labels(queue);
+  const onDefer = () => deferred.inc();
+
+  async function run(job: Job, token?: string): Promise<unknown> {
     const attempt = job.attemptsMade + 1;
     const startedAt = Date.now();
     const jobId = String(job.id);
     const running = new RunningJob();
-    const ctx = new Ctx(queue, jobId, attempt, o.deps, job, running, o.log);
+    const ctx = new Ctx(queue, jobId, attempt, attempt >= maxAttempts, o.deps, job, token, running, o.log, o.prefix, onDefer);
 
     const parsed = def.payload.safeParse(job.data);
     if (!parsed.success) {
@@ -138,6 +176,7 @@ export function createJobRunner(o: RunJobOptions) {
       if (scheduled) await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'completed' });
       return result;
     } catch (err) {
+      if (isParked(err)) throw err; // deferred or waiting for children: BullMQ already moved the job
       return fail(job, ctx, err, startedAt);
     } finally {
       clearTimeout(timer);

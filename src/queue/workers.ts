@@ -40,13 +40,14 @@ export class WorkerPool {
       const handler = await def.handler();
       const run = createJobRunner({
         def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
-        running: this.running, schedulePeriodMs: schedulePeriodMs(def),
+        running: this.running, schedulePeriodMs: schedulePeriodMs(def), prefix: o.prefix,
       });
       const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
       connection.on('error', () => {}); // reported through the worker's own 'error' event
       this.connections.push(connection);
-      // One-argument processor: BullMQ then creates no AbortController per job; cancel goes through `running`.
-      const worker = new Worker(def.name, (job) => run(job), {
+      // Two-argument processor: BullMQ then creates no AbortController per job (cancel goes through
+      // `running`); the token lets a job defer itself or wait for its children.
+      const worker = new Worker(def.name, (job, token) => run(job, token), {
         connection,
         prefix: o.prefix,
         concurrency: o.concurrency[def.name] ?? def.concurrency,

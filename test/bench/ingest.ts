@@ -3,6 +3,8 @@
 // real queues.
 // Then the unchanged season again, three times (it is what every later scheduled fetch costs): the
 // median of those passes as a ratio of the first pass. Rate limits off.
+import { ingestEspnScoreboard } from '../../queues/ingest-espn-scoreboard.js';
+import { ingestEspnSummary } from '../../queues/ingest-espn-summary.js';
 import { spawn } from 'node:child_process';
 import { createPipelineDeps } from '../../src/app/deps.js';
 import { queues } from '../../queues/index.js';
@@ -19,7 +21,7 @@ async function pass(e: Awaited<ReturnType<typeof startEngine>>, matchdays: Array
   const t = performance.now();
   const sb = done(e, 'ingest-espn-scoreboard', matchdays.length);
   // Enqueued in bulk, as the ingest planner does.
-  await e.producer.enqueueBulk('ingest-espn-scoreboard', matchdays.map((m) => ({ payload: { league: 'eng.1', dates: m.dates }, jobId: `${tag}-sb-${m.dates}` })));
+  await e.producer.enqueueBulk(ingestEspnScoreboard, matchdays.map((m) => ({ payload: { league: 'eng.1', dates: m.dates }, jobId: `${tag}-sb-${m.dates}` })));
   await sb;
   const tsb = performance.now();
   // The summaries of a matchday's finished matches in one job (10 fetched side by side), as the planner
@@ -27,7 +29,7 @@ async function pass(e: Awaited<ReturnType<typeof startEngine>>, matchdays: Array
   const groups: string[][] = [];
   for (let i = 0; i < eventIds.length; i += 10) groups.push(eventIds.slice(i, i + 10));
   const su = done(e, 'ingest-espn-summary', groups.length);
-  await e.producer.enqueueBulk('ingest-espn-summary', groups.map((ids) => ({ payload: { league: 'eng.1', eventIds: ids }, jobId: `${tag}-su-${ids[0]}` })));
+  await e.producer.enqueueBulk(ingestEspnSummary, groups.map((ids) => ({ payload: { league: 'eng.1', eventIds: ids }, jobId: `${tag}-su-${ids[0]}` })));
   await su;
   console.log(`  ${tag}: scoreboards ${fmt((tsb - t) / 1000, 2)} s, summaries ${fmt((performance.now() - tsb) / 1000, 2)} s`);
   return (performance.now() - t) / 1000;

@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
-import { createMlDeps, mlQueues } from '../../pipelines/_ml/deps.js';
+import { createMlDeps } from '../../pipelines/_ml/deps.js';
+import { mlQueues } from '../ml/support.js';
 import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 import { API_KEY, arg, DATABASE_URL, fmt, REDIS_URL } from './support.js';
 

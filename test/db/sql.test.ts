@@ -61,7 +61,7 @@ describe('the sql template', () => {
     expect(sql.idents(['home_score', 'away_score'], sql`m`).text).toBe('m."home_score", m."away_score"');
     expect(sql.idents(['home_score'], sql.ident('matches')).text).toBe('"matches"."home_score"');
     for (const bad of ['nope', 'matches; DROP TABLE teams', 'provider_id"', 'Matches', '']) {
-      expect(() => sql.ident(bad), bad).toThrow(/is not a table or column of prisma\/schema\.prisma/);
+      expect(() => sql.ident(bad), bad).toThrow(/is not a table or column of the Prisma schema/);
     }
   });
 

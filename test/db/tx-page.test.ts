@@ -1,7 +1,7 @@
 // The transaction helper and the keyset pager, on real PostgreSQL.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executor, tx, type PoolExecutor } from '../../src/db/executor.js';
+import { executor, tx, type Executor, type PoolExecutor } from '../../src/db/executor.js';
 import { page, type Cursor } from '../../src/db/page.js';
 import { sql } from '../../src/db/sql.js';
 import { cloneTestDatabase } from '../support/db.js';
@@ -24,7 +24,7 @@ afterAll(async () => {
 const competition = (providerId: string) => sql`
   INSERT INTO competitions (provider, provider_id, name, updated_at) VALUES ('tx-test', ${providerId}, ${providerId}, now())`;
 const count = async () => (await ex.one<{ n: number }>(sql`SELECT count(*)::int AS n FROM competitions WHERE provider = 'tx-test'`)).n;
-const syncCommit = async (e = ex) => (await e.one<{ s: string }>(sql`SELECT current_setting('synchronous_commit') AS s`)).s;
+const syncCommit = async (e: Executor = ex) => (await e.one<{ s: string }>(sql`SELECT current_setting('synchronous_commit') AS s`)).s;
 
 describe('tx', () => {
   it('commits what fn wrote and returns its result', async () => {

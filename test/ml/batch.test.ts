@@ -1,4 +1,5 @@
 // Batch predictions through the real engine, flow and PostgreSQL against the fake ML service over HTTP.
+import { mlPredictChunk } from '../../queues/ml-predict-chunk.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { FakeMlService, fakeProbabilities } from './fake-ml-service.js';
@@ -84,6 +85,10 @@ describe('batch predictions', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.calls('/predictions/batch-predict')).toHaveLength(1);
     expect(await predictions(first.body.id)).toHaveLength(30);
+    // The same key with another selection is a conflict, not silently the first batch.
+    const other = await engine.request('POST', '/predictions/batch', { body: { matchIds: ids.slice(0, 3) }, headers: { 'idempotency-key': 'batch-key-1' } });
+    expect(other.status).toBe(409);
+    expect(other.body.error).toMatch(/submitted before with another payload/);
   });
 
   it('adds rows on a re-prediction (history) but not when the same chunk job runs again', async () => {
@@ -97,11 +102,11 @@ describe('batch predictions', () => {
     // The same chunk job id run twice (as after a crash between the insert and BullMQ's bookkeeping).
     const chunk = { batchId: 'no-such-batch', index: 0, count: 1, matchIds: ids };
     const queue = engine.producer.queue('ml-predict-chunk');
-    await engine.producer.enqueue('ml-predict-chunk', chunk, { jobId: 'replayed-chunk' });
+    await engine.producer.enqueue(mlPredictChunk, chunk, { jobId: 'replayed-chunk' });
     const once = await settled(engine, 'ml-predict-chunk', 'replayed-chunk');
     expect(once.result.counts).toEqual({ predicted: 5, failed: 0, skipped: 0 });
     await queue.remove('replayed-chunk');
-    await engine.producer.enqueue('ml-predict-chunk', chunk, { jobId: 'replayed-chunk' });
+    await engine.producer.enqueue(mlPredictChunk, chunk, { jobId: 'replayed-chunk' });
     const twice = await settled(engine, 'ml-predict-chunk', 'replayed-chunk');
     expect(twice.state).toBe('completed');
     expect(twice.result.counts).toEqual({ predicted: 0, failed: 0, skipped: 5 });
@@ -110,7 +115,7 @@ describe('batch predictions', () => {
 
   it('drops a match deleted after it was selected, counting it as skipped', async () => {
     const chunk = { batchId: 'no-such-batch', index: 0, count: 1, matchIds: [league.upcomingIds[70]!, 88_888_888] };
-    await engine.producer.enqueue('ml-predict-chunk', chunk, { jobId: 'chunk-with-a-deleted-match' });
+    await engine.producer.enqueue(mlPredictChunk, chunk, { jobId: 'chunk-with-a-deleted-match' });
     const job = await settled(engine, 'ml-predict-chunk', 'chunk-with-a-deleted-match');
     expect(job.state).toBe('completed');
     expect(job.result).toMatchObject({ missing: 1, counts: { predicted: 1, failed: 0, skipped: 1 } });

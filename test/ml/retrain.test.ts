@@ -37,19 +37,25 @@ const runOf = (e: MlTestEngine, jobId: string) => e.db.trainingRun.findFirstOrTh
 const polls = () => fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/models/train/'));
 
 describe('ml-retrain', () => {
-  it('survives a worker restart mid-training without starting a second training', async () => {
+  it('polls by deferring (no worker held, no attempt counted) and survives a worker restart mid-training without starting a second training', async () => {
     fake.training = { pollsNeeded: 10, outcome: 'succeeded', promoted: false, version: 'svc-2', retryAfterS: 0 };
     const id = await retrain();
     await waitFor(() => polls().length >= 2, 10_000, 'the training to be polled');
     const before = await runOf(engine, id);
     expect(before).toMatchObject({ serviceJobId: 'trn_1', reason: 'manual' });
     expect(['QUEUED', 'RUNNING']).toContain(before.status);
+    // Between polls the job waits in delayed, not in a worker, and waiting counted no attempt.
+    const queue = engine.producer.queue('ml-retrain');
+    const between = await waitFor(async () => ((await queue.getJobState(id)) === 'delayed' ? queue.getJob(id) : undefined), 5_000, 'the job to wait in delayed');
+    expect(between!.attemptsMade).toBe(0);
+    expect(String((await engine.request('GET', '/metrics')).body)).toMatch(/^matchday_jobs_deferred_total\{queue="ml-retrain"\} [1-9]/m);
 
-    // The shutdown deadline (300 ms) aborts the polling job; BullMQ retries it on the next engine.
-    expect((await engine.stop()).aborted).toBe(true);
+    // Stopped while the training runs (the job deferred or mid-poll), resumed by the next engine.
+    await engine.stop();
     engine = await start();
     const job = await settled(engine, 'ml-retrain', id);
-    expect(job).toMatchObject({ state: 'completed', attempts: 2, progress: 100 });
+    expect(job).toMatchObject({ state: 'completed', progress: 100 });
+    expect(job.attempts).toBeLessThanOrEqual(1); // only a shutdown abort mid-poll may have cost one
     expect(job.result).toMatchObject({ serviceJobId: 'trn_1', version: 'svc-2', stage: 'CANDIDATE', promoted: false, repredict: null });
 
     expect(fake.calls('/models/train')).toHaveLength(1);

@@ -1,15 +1,14 @@
 // HTTP routes of the prediction features (behind the engine's API key): batch predictions and the model
 // registry. Registered through the engine's `extraRoutes`.
 import { createHash, randomUUID } from 'node:crypto';
-import { FlowProducer } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { predictionSelection } from '../../../queues/ml-predict-batch.js';
+import { mlPredictBatch, predictionSelection } from '../../../queues/ml-predict-batch.js';
 import type { ModelVersion } from '../../generated/prisma/client.js';
 import type { HttpContext } from '../../http/context.js';
 import { HttpError, zodDetails } from '../../http/errors.js';
-import { withTimeout } from '../../redis.js';
-import { MlJobs, Q } from '../../../pipelines/_ml/jobs.js';
+import { withDeadline } from '../../redis.js';
+import { MlJobs } from '../../../pipelines/_ml/jobs.js';
 import { activeVersion, promote, RegistryError, rollback } from '../../../pipelines/_ml/registry.js';
 import { competitionsFor } from '../../../pipelines/_ml/selection.js';
 
@@ -40,17 +39,10 @@ const invalid = (what: string, details: Array<{ field: string; message: string }
 
 export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   const { config } = ctx;
-  const t = <T>(p: Promise<T>) => withTimeout(p, config.ENQUEUE_TIMEOUT_MS, 'Redis');
-  // On the API's fail-fast connection, like the engine's producer; it owns no connection of its own.
-  const flows = new FlowProducer({ connection: ctx.redis, prefix: config.QUEUE_PREFIX });
-  flows.on('error', () => {}); // failures surface on the calls that fail
-  app.addHook('onClose', async () => {
-    await flows.close();
-  });
-  const jobs = new MlJobs({
-    redis: ctx.redis, prefix: config.QUEUE_PREFIX, flows, idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-    def: (n) => ctx.producer.def(n), queue: (n) => ctx.producer.queue(n),
-  });
+  // Several round trips: a request answered 503 stops before its next one.
+  const t = <T>(work: (signal: AbortSignal) => Promise<T>) => withDeadline(work, config.ENQUEUE_TIMEOUT_MS, 'Redis');
+  const jobs = new MlJobs({ redis: ctx.redis, prefix: config.QUEUE_PREFIX, flows: ctx.flows, enqueue: ctx.producer.enqueue.bind(ctx.producer) });
+  const Q = { batch: mlPredictBatch.name };
   const registry = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -77,7 +69,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const batchId = key.data
       ? `batch-${createHash('sha256').update(`${Q.batch}\0${key.data}`).digest('hex').slice(0, 32)}`
       : `batch-${randomUUID()}`;
-    const { created } = await t(jobs.submitBatch(selection, batchId));
+    const { created } = await t((signal) => jobs.submitBatch(selection, batchId, { signal }));
     return reply.status(created ? 202 : 200).send({ id: batchId, queue: Q.batch });
   });
 
@@ -97,7 +89,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const { id } = idParam.parse(req.params);
     const res = await registry(() => promote(ctx.db, id));
     const repredict = res.changed && serving(res.version, Boolean(config.ML_SERVICE_URL))
-      ? await t(jobs.repredictUpcoming(`repredict-model-${id}-${res.version.promotedAt!.getTime()}`, res.version.version))
+      ? await t((signal) => jobs.repredictUpcoming(`repredict-model-${id}-${res.version.promotedAt!.getTime()}`, res.version.version, { signal }))
       : null;
     return { model: modelView(res.version), retired: res.retired, changed: res.changed, repredict: repredict && { queue: Q.batch, id: repredict.id } };
   });
@@ -109,7 +101,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const res = await registry(() => rollback(ctx.db, id));
     const back = res.reactivated;
     const repredict = res.changed && serving(res.version, Boolean(config.ML_SERVICE_URL))
-      ? await t(jobs.repredictUpcoming(`repredict-rollback-${id}-${res.version.retiredAt!.getTime()}`, back?.version))
+      ? await t((signal) => jobs.repredictUpcoming(`repredict-rollback-${id}-${res.version.retiredAt!.getTime()}`, back?.version, { signal }))
       : null;
     return { model: modelView(res.version), reactivated: back && modelView(back), changed: res.changed, repredict: repredict && { queue: Q.batch, id: repredict.id } };
   });

@@ -3,9 +3,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallSlots } from '../../pipelines/_ml/call-slots.js';
-import { uniquePrefix } from '../support/db.js';
-import { TEST_REDIS_URL } from '../support/services.js';
+import { SlotRegistry, Slots } from '../src/queue/slots.js';
+import { uniquePrefix } from './support/db.js';
+import { TEST_REDIS_URL } from './support/services.js';
 
 let redis: Redis;
 let other: Redis;
@@ -19,7 +19,7 @@ afterAll(async () => {
   await Promise.all([redis.quit(), other.quit()]);
 });
 
-/** A call that records how many calls (of every CallSlots sharing `live`) run at once. */
+/** A call that records how many calls (of every Slots sharing `live`) run at once. */
 function tracked(live: { now: number; max: number }, ms: number) {
   return async () => {
     live.max = Math.max(live.max, ++live.now);
@@ -29,11 +29,11 @@ function tracked(live: { now: number; max: number }, ms: number) {
   };
 }
 
-describe('CallSlots', () => {
+describe('Slots (keyed, shared across replicas)', () => {
   it('keeps at most `limit` calls in flight across two replicas (two connections), and frees every lease at the end', async () => {
     const key = `${prefix}:slots:a`;
-    const a = new CallSlots(redis, key, 3, 10_000);
-    const b = new CallSlots(other, key, 3, 10_000);
+    const a = new Slots(redis, key, 3, 10_000);
+    const b = new Slots(other, key, 3, 10_000);
     const live = { now: 0, max: 0 };
     const members: number[] = [];
     const watch = setInterval(() => void redis.zcard(key).then((n) => members.push(n)), 2);
@@ -48,7 +48,7 @@ describe('CallSlots', () => {
 
   it('hands a lease to the next local call instead of acquiring a new one', async () => {
     const key = `${prefix}:slots:b`;
-    const slots = new CallSlots(redis, key, 1, 10_000);
+    const slots = new Slots(redis, key, 1, 10_000);
     const tokens = new Set<string>();
     const seen = () => async () => {
       for (const t of await redis.zrange(key, 0, -1)) tokens.add(t);
@@ -63,10 +63,10 @@ describe('CallSlots', () => {
 
   it('is fair across replicas: a queued caller gets the next free slot, ahead of hand-overs', async () => {
     const key = `${prefix}:slots:fair`;
-    const a = new CallSlots(redis, key, 1, 10_000);
-    const b = new CallSlots(other, key, 1, 10_000);
+    const a = new Slots(redis, key, 1, 10_000);
+    const b = new Slots(other, key, 1, 10_000);
     const finished: string[] = [];
-    const call = (slots: CallSlots, name: string) => slots.run(async () => {
+    const call = (slots: Slots, name: string) => slots.run(async () => {
       await sleep(20);
       finished.push(name);
     });
@@ -82,7 +82,7 @@ describe('CallSlots', () => {
 
   it('frees a handed-over lease whose next call was aborted while waiting', async () => {
     const key = `${prefix}:slots:c`;
-    const slots = new CallSlots(redis, key, 1, 10_000);
+    const slots = new Slots(redis, key, 1, 10_000);
     const ac = new AbortController();
     const first = slots.run(async () => {
       ac.abort(); // the waiting call gives up while this one holds the slot
@@ -95,5 +95,25 @@ describe('CallSlots', () => {
     expect(await redis.zcard(key)).toBe(0);
     // And the slot is usable again.
     expect(await slots.run(async () => 'ok')).toBe('ok');
+  });
+
+  it('keys slots: one bound per key, shared by every caller of the key in a process, keys independent', async () => {
+    const reg = new SlotRegistry(redis, prefix);
+    const agentA = reg.get('agent:a', 2);
+    expect(reg.get('agent:a', 2)).toBe(agentA);
+    expect(() => reg.get('agent:a', 3)).toThrow(/already used with limit 2/);
+    expect(() => reg.get('bad key', 1)).toThrow(/must be letters/);
+    expect(() => reg.get('agent:z', 0)).toThrow(/positive integer/);
+    const replica = new SlotRegistry(other, prefix);
+    const liveA = { now: 0, max: 0 };
+    const liveB = { now: 0, max: 0 };
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => (i % 2 ? agentA : replica.get('agent:a', 2)).run(tracked(liveA, 10))),
+      ...Array.from({ length: 10 }, () => reg.get('agent:b', 5).run(tracked(liveB, 10))),
+    ]);
+    expect(liveA.max).toBe(2);
+    expect(liveB.max).toBe(5);
+    await sleep(20);
+    expect(await redis.zcard(`${prefix}:slots:agent:a`)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
-// The bound on batch-predict calls in flight against the ML service (PREDICT_CONCURRENCY), shared by
-// every replica. It bounds calls, not jobs, so a chunk stores its predictions (and the next chunk calls)
-// while the slot serves another call: the service always has PREDICT_CONCURRENCY calls to work on.
+// Keyed slots: at most `limit` calls of one key (an upstream service, an agent, …) in flight across every
+// replica: `deps.slots('ml-service', 8).run(() => call())`. They bound calls, not jobs, so a job can do its
+// other work (store results) while its slot serves another call. First user: the ML service's
+// batch-predict calls (PREDICT_CONCURRENCY).
 //
 // A slot is a lease in a Redis sorted set (score = expiry, Redis's own clock), so a process that dies
 // holding one frees it when the lease runs out instead of shrinking the limit for ever. Within a process a
@@ -61,7 +62,7 @@ interface Lease {
   othersQueued: boolean;
 }
 
-export class CallSlots {
+export class Slots {
   private readonly local: LimitFunction;
   private readonly keys: [string, string, string];
   /** Leases whose call just ended, waiting for the next local call (taken within the same tick). */
@@ -124,5 +125,30 @@ export class CallSlots {
   // slot free anyway; if the ZREM is lost, the lease expires by itself.
   private release(token: string) {
     this.redis.multi().zrem(this.keys[0], token).zrem(this.keys[1], token).zrem(this.keys[2], token).exec().catch(() => {});
+  }
+}
+
+export interface SlotOptions {
+  /** Longer than any call under the slot can take (a dead process's lease frees itself after this). */
+  leaseMs?: number;
+}
+
+/** One `Slots` per key and process (the local queue in front of Redis must be shared by all callers). */
+export class SlotRegistry {
+  private readonly byKey = new Map<string, Slots>();
+
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  get(key: string, limit: number, o: SlotOptions = {}): Slots {
+    if (!/^[a-z0-9][a-z0-9:._-]*$/i.test(key)) throw new Error(`slot key "${key}" must be letters, digits and : . _ -`);
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`slot limit for "${key}" must be a positive integer, got ${limit}`);
+    const existing = this.byKey.get(key);
+    if (existing) {
+      if (existing.limit !== limit) throw new Error(`slot key "${key}" is already used with limit ${existing.limit}, not ${limit}`);
+      return existing;
+    }
+    const slots = new Slots(this.redis, `${this.prefix}:slots:${key}`, limit, o.leaseMs ?? 60_000);
+    this.byKey.set(key, slots);
+    return slots;
   }
 }
