@@ -7,29 +7,49 @@ import { sql, type SqlType } from '../../src/db/sql.js';
 import { utc } from '../../src/time.js';
 import type { StateChange } from '../_feeds/events.js';
 import type { KeyEvent } from './common.js';
-import type { MatchRecord, TeamRecord } from './scoreboard.js';
+import type { CompetitionRecord, MatchRecord, TeamRecord } from './scoreboard.js';
 import type { VenueRecord } from './common.js';
 
 const PROVIDER = 'espn';
 
+type Column<T> = readonly [name: string, type: SqlType, get: (item: T) => unknown];
+
 /** `a = excluded.a, …`: an upsert's new values. */
 const fromExcluded = (names: readonly string[]) => sql.join(names.map((c) => sql`${sql.ident(c)} = excluded.${sql.ident(c)}`));
 
-async function upsertIds(tx: Executor, table: string, cols: ReadonlyArray<readonly [string, SqlType]>, rows: unknown[][], keyIndex = 0): Promise<Map<string, number>> {
-  if (!rows.length) return new Map();
-  const params = cols.map((_, c) => rows.map((r) => r[c] ?? null));
+/**
+ * An upsert of provider entities keyed by (provider, provider_id), the first column. Its SQL around the
+ * parameters is built once, here, not on every batch.
+ */
+function entityUpsert<T>(table: string, cols: ReadonlyArray<Column<T>>) {
   const names = cols.map(([c]) => c);
-  const distinct = names.filter((_, c) => c !== keyIndex);
+  const rest = names.slice(1);
   const t = sql.ident(table);
-  await tx.execute(sql`
-    INSERT INTO ${t} (provider, ${sql.idents(names)}, updated_at)
-    SELECT ${PROVIDER}::text, ${sql.idents(names, sql`t`)}, now()
-    FROM ${sql.unnest(cols.map(([, type], c) => [params[c]!, type]))} AS t(${sql.idents(names)})
-    ON CONFLICT (provider, provider_id) DO UPDATE SET ${fromExcluded(distinct)}, updated_at = now()
-    WHERE (${sql.idents(distinct, t)}) IS DISTINCT FROM (${sql.idents(distinct, sql`excluded`)})`);
-  const ids = await tx.query<{ id: number; provider_id: string }>(sql`SELECT id, provider_id FROM ${t} WHERE provider = ${PROVIDER} AND provider_id = ANY(${params[keyIndex]}::text[])`);
-  return new Map(ids.map((r) => [r.provider_id, r.id]));
+  const list = sql.idents(names);
+  const source = sql.idents(names, sql`t`);
+  const set = fromExcluded(rest);
+  const stored = sql.idents(rest, t);
+  const incoming = sql.idents(rest, sql`excluded`);
+  return async (tx: Executor, items: readonly T[]): Promise<Map<string, number>> => {
+    if (!items.length) return new Map();
+    const params = cols.map(([, , get]) => items.map((i) => get(i) ?? null));
+    await tx.execute(sql`
+      INSERT INTO ${t} (provider, ${list}, updated_at)
+      SELECT ${PROVIDER}::text, ${source}, now()
+      FROM ${sql.unnest(cols.map(([, type], c) => [params[c]!, type]))} AS t(${list})
+      ON CONFLICT (provider, provider_id) DO UPDATE SET ${set}, updated_at = now()
+      WHERE (${stored}) IS DISTINCT FROM (${incoming})`);
+    const ids = await tx.query<{ id: number; provider_id: string }>(sql`SELECT id, provider_id FROM ${t} WHERE provider = ${PROVIDER} AND provider_id = ANY(${params[0]}::text[])`);
+    return new Map(ids.map((r) => [r.provider_id, r.id]));
+  };
 }
+
+const upsertCompetitions = entityUpsert<CompetitionRecord>('competitions', [['provider_id', 'text', (c) => c.providerId], ['slug', 'text', (c) => c.slug], ['name', 'text', (c) => c.name]]);
+const upsertTeams = entityUpsert<TeamRecord>('teams', [
+  ['provider_id', 'text', (t) => t.providerId], ['name', 'text', (t) => t.name], ['short_name', 'text', (t) => t.shortName],
+  ['abbreviation', 'text', (t) => t.abbreviation], ['logo_url', 'text', (t) => t.logoUrl],
+]);
+const upsertVenues = entityUpsert<VenueRecord>('venues', [['provider_id', 'text', (v) => v.providerId], ['name', 'text', (v) => v.name], ['city', 'text', (v) => v.city], ['country', 'text', (v) => v.country]]);
 
 const uniqueBy = <T>(items: T[], key: (t: T) => string) => [...new Map(items.map((i) => [key(i), i])).values()];
 
@@ -45,45 +65,54 @@ export interface LoadedMatches {
   newKeyEvents: Array<{ matchId: number; kind: string; eventKey: string }>;
 }
 
-export async function loadMatches(tx: Executor, records: MatchRecord[]): Promise<LoadedMatches> {
-  const comps = uniqueBy(records.map((r) => r.competition), (c) => c.providerId);
-  const compIds = await upsertIds(tx, 'competitions', [['provider_id', 'text'], ['slug', 'text'], ['name', 'text']], comps.map((c) => [c.providerId, c.slug, c.name]));
-  const teams = uniqueBy(records.flatMap((r) => [r.homeTeam, r.awayTeam]).filter((t): t is TeamRecord => t !== null), (t) => t.providerId);
-  const teamIds = await upsertIds(tx, 'teams', [['provider_id', 'text'], ['name', 'text'], ['short_name', 'text'], ['abbreviation', 'text'], ['logo_url', 'text']], teams.map((t) => [t.providerId, t.name, t.shortName, t.abbreviation, t.logoUrl]));
-  const venues = uniqueBy(records.map((r) => r.venue).filter((v): v is VenueRecord => v !== null), (v) => v.providerId);
-  const venueIds = await upsertIds(tx, 'venues', [['provider_id', 'text'], ['name', 'text'], ['city', 'text'], ['country', 'text']], venues.map((v) => [v.providerId, v.name, v.city, v.country]));
+type Ids = { comps: Map<string, number>; teams: Map<string, number>; venues: Map<string, number> };
 
-  const cols: Array<[string, SqlType, (r: MatchRecord) => unknown]> = [
-    ['provider_id', 'text', (r) => r.providerId],
-    ['competition_id', 'int', (r) => compIds.get(r.competition.providerId)],
-    ['season', 'text', (r) => r.season],
-    ['home_team_id', 'int', (r) => (r.homeTeam ? teamIds.get(r.homeTeam.providerId) : null)],
-    ['away_team_id', 'int', (r) => (r.awayTeam ? teamIds.get(r.awayTeam.providerId) : null)],
-    ['home_team_placeholder', 'text', (r) => r.homeTeamPlaceholder],
-    ['away_team_placeholder', 'text', (r) => r.awayTeamPlaceholder],
-    ['venue_id', 'int', (r) => (r.venue ? venueIds.get(r.venue.providerId) : null)],
-    // matches.kickoff is a UTC timestamp without zone (Prisma's DateTime): pass UTC wall time, no session-zone cast.
-    ['kickoff', 'timestamp', (r) => utc(r.kickoff)],
-    ['status', 'text', (r) => r.status],
-    ['status_detail', 'text', (r) => r.statusDetail],
-    ['minute', 'int', (r) => r.minute],
-    ['home_score', 'int', (r) => r.homeScore],
-    ['away_score', 'int', (r) => r.awayScore],
-    ['home_penalties', 'int', (r) => r.homePenalties],
-    ['away_penalties', 'int', (r) => r.awayPenalties],
-  ];
+const MATCH_COLUMNS: ReadonlyArray<Column<{ r: MatchRecord; ids: Ids }>> = [
+  ['provider_id', 'text', ({ r }) => r.providerId],
+  ['competition_id', 'int', ({ r, ids }) => ids.comps.get(r.competition.providerId)],
+  ['season', 'text', ({ r }) => r.season],
+  ['home_team_id', 'int', ({ r, ids }) => (r.homeTeam ? ids.teams.get(r.homeTeam.providerId) : null)],
+  ['away_team_id', 'int', ({ r, ids }) => (r.awayTeam ? ids.teams.get(r.awayTeam.providerId) : null)],
+  ['home_team_placeholder', 'text', ({ r }) => r.homeTeamPlaceholder],
+  ['away_team_placeholder', 'text', ({ r }) => r.awayTeamPlaceholder],
+  ['venue_id', 'int', ({ r, ids }) => (r.venue ? ids.venues.get(r.venue.providerId) : null)],
+  // matches.kickoff is a UTC timestamp without zone (Prisma's DateTime): pass UTC wall time, no session-zone cast.
+  ['kickoff', 'timestamp', ({ r }) => utc(r.kickoff)],
+  ['status', 'text', ({ r }) => r.status],
+  ['status_detail', 'text', ({ r }) => r.statusDetail],
+  ['minute', 'int', ({ r }) => r.minute],
+  ['home_score', 'int', ({ r }) => r.homeScore],
+  ['away_score', 'int', ({ r }) => r.awayScore],
+  ['home_penalties', 'int', ({ r }) => r.homePenalties],
+  ['away_penalties', 'int', ({ r }) => r.awayPenalties],
+];
+const MATCH = (() => {
+  const names = MATCH_COLUMNS.map(([c]) => c);
+  const updatable = names.slice(1);
+  return {
+    list: sql.idents(names),
+    values: sql.join(names.map((c) => (c === 'status' ? sql`t.status::"MatchStatus"` : sql`t.${sql.ident(c)}`))),
+    set: fromExcluded(updatable),
+    stored: sql.idents(updatable, sql`matches`),
+    incoming: sql.idents(updatable, sql`excluded`),
+  };
+})();
+
+export async function loadMatches(tx: Executor, records: MatchRecord[]): Promise<LoadedMatches> {
+  const comps = await upsertCompetitions(tx, uniqueBy(records.map((r) => r.competition), (c) => c.providerId));
+  const teamIds = await upsertTeams(tx, uniqueBy(records.flatMap((r) => [r.homeTeam, r.awayTeam]).filter((t): t is TeamRecord => t !== null), (t) => t.providerId));
+  const venues = await upsertVenues(tx, uniqueBy(records.map((r) => r.venue).filter((v): v is VenueRecord => v !== null), (v) => v.providerId));
+  const known: Ids = { comps, teams: teamIds, venues };
+
   const unique = uniqueBy(records, (r) => r.providerId);
-  const names = cols.map(([c]) => c);
-  const value = (c: string) => (c === 'status' ? sql`t.status::"MatchStatus"` : sql`t.${sql.ident(c)}`);
-  const updatable = names.filter((c) => c !== 'provider_id');
   const rows = await tx.query<Record<string, unknown>>(sql`
-    WITH t AS (SELECT * FROM ${sql.unnest(cols.map(([, type, get]) => [unique.map((r) => get(r) ?? null), type]))} AS t(${sql.idents(names)})),
+    WITH t AS (SELECT * FROM ${sql.unnest(MATCH_COLUMNS.map(([, type, get]) => [unique.map((r) => get({ r, ids: known }) ?? null), type]))} AS t(${MATCH.list})),
     prev AS (SELECT m.provider_id, m.status::text AS status, m.home_score, m.away_score, m.home_penalties, m.away_penalties
              FROM matches m JOIN t ON m.provider = ${PROVIDER} AND m.provider_id = t.provider_id),
-    up AS (INSERT INTO matches (provider, ${sql.idents(names)}, updated_at)
-           SELECT ${PROVIDER}::text, ${sql.join(names.map(value))}, now() FROM t
-           ON CONFLICT (provider, provider_id) DO UPDATE SET ${fromExcluded(updatable)}, updated_at = now()
-           WHERE (${sql.idents(updatable, sql`matches`)}) IS DISTINCT FROM (${sql.idents(updatable, sql`excluded`)})
+    up AS (INSERT INTO matches (provider, ${MATCH.list}, updated_at)
+           SELECT ${PROVIDER}::text, ${MATCH.values}, now() FROM t
+           ON CONFLICT (provider, provider_id) DO UPDATE SET ${MATCH.set}, updated_at = now()
+           WHERE (${MATCH.stored}) IS DISTINCT FROM (${MATCH.incoming})
            RETURNING id, provider_id, (xmax = 0) AS inserted, status::text AS status, home_score, away_score, home_penalties, away_penalties)
     SELECT up.*, prev.status AS prev_status, prev.home_score AS prev_home_score, prev.away_score AS prev_away_score,
            prev.home_penalties AS prev_home_penalties, prev.away_penalties AS prev_away_penalties

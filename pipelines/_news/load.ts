@@ -76,27 +76,36 @@ export async function loadArticles(deps: Pick<EngineDeps, 'db' | 'sql'>, input: 
   return { teamLinks, flagged };
 }
 
-async function upsertArticles(tx: Executor, articles: readonly ArticleInput[], flags: string[][]) {
-  const cols: Array<[string, SqlType, (a: ArticleInput, i: number) => unknown]> = [
-    ['provider', 'text', (a) => a.provider],
-    ['provider_id', 'text', (a) => a.providerId],
-    ['link', 'text', (a) => a.link],
-    ['headline', 'text', (a) => a.headline],
-    ['description', 'text', (a) => a.description],
-    ['published', 'timestamp', (a) => utc(a.published)],
-    ['image', 'text', (a) => a.image],
-    // One text[] per row cannot go through unnest (it would flatten): the flags travel comma-joined.
-    ['flags', 'text', (_a, i) => (flags[i] ?? []).join(',')],
-  ];
-  const names = cols.map(([c]) => c);
+// The articles columns and their SQL around the parameters, built once.
+const ARTICLE_COLUMNS: ReadonlyArray<readonly [string, SqlType, (a: ArticleInput, flags: readonly string[]) => unknown]> = [
+  ['provider', 'text', (a) => a.provider],
+  ['provider_id', 'text', (a) => a.providerId],
+  ['link', 'text', (a) => a.link],
+  ['headline', 'text', (a) => a.headline],
+  ['description', 'text', (a) => a.description],
+  ['published', 'timestamp', (a) => utc(a.published)],
+  ['image', 'text', (a) => a.image],
+  // One text[] per row cannot go through unnest (it would flatten): the flags travel comma-joined.
+  ['flags', 'text', (_a, flags) => flags.join(',')],
+];
+const ARTICLE = (() => {
+  const names = ARTICLE_COLUMNS.map(([c]) => c);
   const revisable = names.filter((c) => c !== 'provider' && c !== 'link');
-  const value = (c: string) => (c === 'flags' ? sql`CASE WHEN t.flags = '' THEN ARRAY[]::text[] ELSE string_to_array(t.flags, ',') END` : sql`t.${sql.ident(c)}`);
+  return {
+    list: sql.idents(names),
+    values: sql.join(names.map((c) => (c === 'flags' ? sql`CASE WHEN t.flags = '' THEN ARRAY[]::text[] ELSE string_to_array(t.flags, ',') END` : sql`t.${sql.ident(c)}`))),
+    set: sql.join(revisable.map((c) => sql`${sql.ident(c)} = excluded.${sql.ident(c)}`)),
+    stored: sql.idents(revisable, sql`articles`),
+    incoming: sql.idents(revisable, sql`excluded`),
+  };
+})();
+
+async function upsertArticles(tx: Executor, articles: readonly ArticleInput[], flags: string[][]) {
   return tx.query<{ id: number; inserted: boolean }>(sql`
-    INSERT INTO articles (${sql.idents(names)})
-    SELECT ${sql.join(names.map(value))}
-    FROM ${sql.unnest(cols.map(([, type, get]) => [articles.map((a, i) => get(a, i) ?? null), type]))} AS t(${sql.idents(names)})
-    ON CONFLICT (link) DO UPDATE SET ${sql.join(revisable.map((c) => sql`${sql.ident(c)} = excluded.${sql.ident(c)}`))}
-    WHERE articles.provider = excluded.provider
-      AND (${sql.idents(revisable, sql`articles`)}) IS DISTINCT FROM (${sql.idents(revisable, sql`excluded`)})
+    INSERT INTO articles (${ARTICLE.list})
+    SELECT ${ARTICLE.values}
+    FROM ${sql.unnest(ARTICLE_COLUMNS.map(([, type, get]) => [articles.map((a, i) => get(a, flags[i] ?? []) ?? null), type]))} AS t(${ARTICLE.list})
+    ON CONFLICT (link) DO UPDATE SET ${ARTICLE.set}
+    WHERE articles.provider = excluded.provider AND (${ARTICLE.stored}) IS DISTINCT FROM (${ARTICLE.incoming})
     RETURNING id, (xmax = 0) AS inserted`);
 }

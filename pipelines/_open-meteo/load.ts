@@ -26,6 +26,20 @@ const VALUES: Array<[column: string, type: SqlType, get: (w: HourlyWeather) => n
   ['weather_code', 'int', (w) => w.weatherCode],
 ];
 
+// The columns of a weather row, and the SQL around the parameters, built once.
+const COLUMNS: ReadonlyArray<readonly [string, SqlType]> = [['match_id', 'int'], ['source', 'text'], ['issued_at', 'timestamp'], ['forecast_for', 'timestamp'], ...VALUES.map(([c, t]) => [c, t] as const)];
+const WEATHER = (() => {
+  const names = COLUMNS.map(([c]) => c);
+  const compared = names.slice(3); // forecast_for and the values
+  return {
+    list: sql.idents(names),
+    rest: sql.idents(names.slice(2), sql`t`),
+    source: sql.idents(names, sql`t`),
+    stored: sql.idents(compared, sql`l`),
+    incoming: sql.idents(compared, sql`t`),
+  };
+})();
+
 /**
  * Inserts one row per (match, source, issuedAt) in one statement. A row whose kick-off hour and values
  * equal the row it would supersede (the latest of its match and source issued before it) is not written:
@@ -34,9 +48,6 @@ const VALUES: Array<[column: string, type: SqlType, get: (w: HourlyWeather) => n
  */
 export async function storeWeather(ex: Executor, rows: readonly WeatherRow[], counts: IngestCounts): Promise<number> {
   if (!rows.length) return 0;
-  const valueCols = VALUES.map(([c]) => c);
-  const cols = ['match_id', 'source', 'issued_at', 'forecast_for', ...valueCols];
-  const types: SqlType[] = ['int', 'text', 'timestamp', 'timestamp', ...VALUES.map(([, t]) => t)];
   const params: unknown[][] = [
     rows.map((r) => r.matchId),
     rows.map((r) => r.source.toUpperCase()),
@@ -44,18 +55,17 @@ export async function storeWeather(ex: Executor, rows: readonly WeatherRow[], co
     rows.map((r) => utc(r.weather.time)),
     ...VALUES.map(([, , get]) => rows.map((r) => get(r.weather))),
   ];
-  const compared = ['forecast_for', ...valueCols];
   const inserted = await ex.query<{ match_id: number }>(sql`
     WITH t AS (
-      SELECT t.match_id, t.source::"WeatherSource" AS source, ${sql.idents(cols.slice(2), sql`t`)}
-      FROM ${sql.unnest(types.map((type, i) => [params[i]!, type]))} AS t(${sql.idents(cols)}))
-    INSERT INTO weather_forecasts (${sql.idents(cols)})
-    SELECT ${sql.idents(cols, sql`t`)}
+      SELECT t.match_id, t.source::"WeatherSource" AS source, ${WEATHER.rest}
+      FROM ${sql.unnest(COLUMNS.map(([, type], i) => [params[i]!, type]))} AS t(${WEATHER.list}))
+    INSERT INTO weather_forecasts (${WEATHER.list})
+    SELECT ${WEATHER.source}
     FROM t LEFT JOIN LATERAL (
       SELECT w.* FROM weather_forecasts w
       WHERE w.match_id = t.match_id AND w.source = t.source AND w.issued_at < t.issued_at
       ORDER BY w.issued_at DESC LIMIT 1) l ON true
-    WHERE l.id IS NULL OR (${sql.idents(compared, sql`l`)}) IS DISTINCT FROM (${sql.idents(compared, sql`t`)})
+    WHERE l.id IS NULL OR (${WEATHER.stored}) IS DISTINCT FROM (${WEATHER.incoming})
     ON CONFLICT (match_id, source, issued_at) DO NOTHING
     RETURNING match_id`);
   counts.inserted += inserted.length;

@@ -14,43 +14,58 @@ const MINT = Symbol('sql fragment');
 /** A piece of SQL with its parameters. `text` numbers them from $1; `values` are in the same order. */
 export class Fragment {
   #text: string | undefined;
+  #values: unknown[] | undefined;
 
-  /** Only this module makes fragments: anything else could smuggle raw text in. */
-  constructor(mint: typeof MINT, readonly strings: readonly string[], readonly values: readonly unknown[]) {
+  /**
+   * Only this module makes fragments: anything else could smuggle raw text in. `args` may hold nested
+   * fragments; they are inlined (and their parameters numbered) once, when the text is first read, so
+   * building a statement from many small pieces costs no copying per level.
+   */
+  constructor(mint: typeof MINT, private readonly parts: readonly string[], private readonly args: readonly unknown[]) {
     if (mint !== MINT) throw new TypeError('fragments are made with the sql`…` tag');
+    // Made of text and parameterless pieces only (a column list): its text is final now, and a statement
+    // that nests it takes the text as is. Hoisted to module level, such a piece is built once.
+    if (args.every((a) => a instanceof Fragment && a.#values?.length === 0)) {
+      let text = parts[0]!;
+      for (let i = 0; i < args.length; i++) text += (args[i] as Fragment).#text! + parts[i + 1]!;
+      this.#text = text;
+      this.#values = [];
+    }
   }
 
   get text(): string {
-    if (this.#text === undefined) {
-      let text = this.strings[0]!;
-      for (let i = 1; i < this.strings.length; i++) text += `$${i}${this.strings[i]}`;
-      this.#text = text;
-    }
-    return this.#text;
+    if (this.#text === undefined) this.#flatten();
+    return this.#text!;
+  }
+
+  get values(): readonly unknown[] {
+    if (this.#values === undefined) this.#flatten();
+    return this.#values!;
+  }
+
+  #flatten(): void {
+    const values: unknown[] = [];
+    let text = '';
+    const walk = (f: Fragment) => {
+      text += f.parts[0]!;
+      for (let i = 0; i < f.args.length; i++) {
+        const a = f.args[i];
+        if (a instanceof Fragment) {
+          if (a.#values?.length === 0) text += a.#text!;
+          else walk(a);
+        } else text += `$${values.push(a)}`;
+        text += f.parts[i + 1]!;
+      }
+    };
+    walk(this);
+    this.#text = text;
+    this.#values = values;
   }
 }
 
 const isTemplate = (s: unknown): s is TemplateStringsArray => Array.isArray(s) && Object.isFrozen(s) && Array.isArray((s as unknown as { raw?: unknown }).raw);
 
-function build(strings: readonly string[], values: readonly unknown[]): Fragment {
-  const outStrings: string[] = [strings[0]!];
-  const outValues: unknown[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v instanceof Fragment) {
-      outStrings[outStrings.length - 1] += v.strings[0]!;
-      for (let j = 0; j < v.values.length; j++) {
-        outValues.push(v.values[j]);
-        outStrings.push(v.strings[j + 1]!);
-      }
-      outStrings[outStrings.length - 1] += strings[i + 1]!;
-    } else {
-      outValues.push(v);
-      outStrings.push(strings[i + 1]!);
-    }
-  }
-  return new Fragment(MINT, outStrings, outValues);
-}
+const build = (parts: readonly string[], args: readonly unknown[]) => new Fragment(MINT, parts, args);
 
 function tag(strings: TemplateStringsArray, ...values: unknown[]): Fragment {
   if (!isTemplate(strings)) throw new TypeError('sql is a tagged template: write sql`… ${value} …`, not sql(text)');
@@ -76,14 +91,20 @@ function checkedType(type: string): string {
   return type;
 }
 
+// The loaders name the same few columns on every batch: one fragment per name.
+const IDENT_CACHE = new Map<string, Fragment>();
 const EMPTY = fixed('');
 const COMMA = fixed(', ');
 
 export const sql = Object.assign(tag, {
   /** A table or column of the Prisma schema (prisma/schema/), double-quoted; any other name throws. */
   ident(name: string): Fragment {
-    if (!IDENTIFIERS.has(name)) throw new TypeError(`sql.ident: "${name}" is not a table or column of the Prisma schema`);
-    return fixed(`"${name.replace(/"/g, '""')}"`);
+    let f = IDENT_CACHE.get(name);
+    if (!f) {
+      if (!IDENTIFIERS.has(name)) throw new TypeError(`sql.ident: "${name}" is not a table or column of the Prisma schema`);
+      IDENT_CACHE.set(name, (f = fixed(`"${name.replace(/"/g, '""')}"`)));
+    }
+    return f;
   },
   /** The fragments separated by `separator` (a fragment, default `, `); no fragments give sql.empty. */
   join(fragments: readonly Fragment[], separator: Fragment = COMMA): Fragment {
@@ -99,11 +120,11 @@ export const sql = Object.assign(tag, {
   },
   /** Column names of the schema as a list, `a, b` or qualified `t.a, t.b` (qualifier: sql`t`, sql.ident(table)). */
   idents(names: readonly string[], qualifier?: Fragment): Fragment {
-    return sql.join(names.map((n) => (qualifier ? tag`${qualifier}.${sql.ident(n)}` : sql.ident(n))));
+    return sql.join(names.map((n) => (qualifier ? build(['', '.', ''], [qualifier, sql.ident(n)]) : sql.ident(n))));
   },
   /** `unnest($1::type[], $2::type[] …)`: rows from parallel arrays, the set-based way to insert many rows. */
   unnest(columns: ReadonlyArray<readonly [values: readonly unknown[], type: SqlType]>): Fragment {
-    return tag`unnest(${sql.join(columns.map(([values, type]) => sql.array(values, type)))})`;
+    return build(['unnest(', ')'], [sql.join(columns.map(([values, type]) => sql.array(values, type)))]);
   },
   /** One parameter cast to a type named at run time: `$n::type`. */
   typed(value: unknown, type: SqlType): Fragment {
