@@ -67,14 +67,20 @@ const isTemplate = (s: unknown): s is TemplateStringsArray => Array.isArray(s) &
 
 const build = (parts: readonly string[], args: readonly unknown[]) => new Fragment(MINT, parts, args);
 
+// A call site passes the same frozen strings every time: each is checked once.
+const checked = new WeakSet<TemplateStringsArray>();
+
 function tag(strings: TemplateStringsArray, ...values: unknown[]): Fragment {
-  if (!isTemplate(strings)) throw new TypeError('sql is a tagged template: write sql`… ${value} …`, not sql(text)');
-  // A literal $1 would collide with the numbering (and means the value was written into the text).
-  const numbered = strings.find((s) => /\$\d/.test(s));
-  if (numbered !== undefined) throw new TypeError(`sql: write \${value} instead of a numbered parameter in "${numbered.trim()}"`);
-  // '${value}' would make the parameter a string literal '$1': the value never reaches the statement.
-  for (let i = 0; i < values.length; i++) {
-    if (strings[i]!.endsWith("'") && strings[i + 1]!.startsWith("'")) throw new TypeError(`sql: write \${value} without quotes around it (after "${strings[i]!.trim()}")`);
+  if (!checked.has(strings)) {
+    if (!isTemplate(strings)) throw new TypeError('sql is a tagged template: write sql`… ${value} …`, not sql(text)');
+    // A literal $1 would collide with the numbering (and means the value was written into the text).
+    const numbered = strings.find((s) => /\$\d/.test(s));
+    if (numbered !== undefined) throw new TypeError(`sql: write \${value} instead of a numbered parameter in "${numbered.trim()}"`);
+    // '${value}' would make the parameter a string literal '$1': the value never reaches the statement.
+    for (let i = 1; i < strings.length; i++) {
+      if (strings[i - 1]!.endsWith("'") && strings[i]!.startsWith("'")) throw new TypeError(`sql: write \${value} without quotes around it (after "${strings[i - 1]!.trim()}")`);
+    }
+    checked.add(strings);
   }
   return build(strings, values);
 }
