@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
 import { retryPresets } from '../src/queue/retry-presets.js';
+import { int4Id, text } from '../src/schemas.js';
 
 export const chunkPayload = z.object({
-  batchId: z.string().min(1).max(200),
+  batchId: text(200),
   index: z.number().int().min(0),
   count: z.number().int().min(1),
-  matchIds: z.array(z.number().int().positive()).min(1).max(500),
+  matchIds: z.array(int4Id()).min(1).max(500),
   /** Set by the plan: a registry version, or null for "the service's own active model"; absent: look it up. */
-  modelVersion: z.string().min(1).max(200).nullable().optional(),
+  modelVersion: text(200).nullable().optional(),
 });
 
 /**

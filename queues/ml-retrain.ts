@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
+import { text } from '../src/schemas.js';
 
 export const retrainPayload = z.object({
   reason: z.enum(['scheduled', 'manual', 'drift']),
@@ -8,11 +9,12 @@ export const retrainPayload = z.object({
     .object({
       fromDate: z.iso.date().optional(),
       toDate: z.iso.date().optional(),
-      competitions: z.array(z.string().min(1)).max(50).optional(),
-      algorithm: z.string().min(1).max(50).optional(),
+      competitions: z.array(text(100)).max(50).optional(),
+      algorithm: text(50).optional(),
       hyperparameters: z.record(z.string(), z.unknown()).optional(),
     })
     .strict()
+    .refine((p) => !p.fromDate || !p.toDate || p.fromDate <= p.toDate, { message: 'must not be before fromDate', path: ['toDate'] })
     .optional(),
   promote: z.enum(['always', 'if_better', 'never']).default('if_better'),
   /** What triggered a drift retraining (alert id, metric), kept for the record. */

@@ -19,7 +19,8 @@ import { SlotRegistry, type SlotOptions, type Slots } from './queue/slots.js';
 import { reconcileSchedules } from './queue/schedules.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
-import { failFastConnection, withTimeout, workerConnection } from './redis.js';
+import { failFastConnection, waitForRedis, withTimeout, workerConnection } from './redis.js';
+import { configSecrets } from './secrets.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
 
@@ -96,7 +97,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
   shared.on('error', (err) => log.debug({ err: err.message }, 'redis (shared connection) error'));
-  await shared.ping();
+  await waitForRedis(shared, { url: config.REDIS_URL, log });
 
   const metrics = createMetrics();
   const producer = new Producer(o.queues, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS);
@@ -111,7 +112,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const slotRegistry = new SlotRegistry(shared, config.QUEUE_PREFIX);
   const upstreams: Upstream[] = [];
   const upstream = (options: UpstreamOptions) => {
-    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log });
+    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log, secrets: configSecrets(config) });
     upstreams.push(u);
     return u;
   };

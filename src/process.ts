@@ -1,22 +1,14 @@
 // Runs the engine as a process: configuration, logging, start-up, and shutdown on SIGTERM/SIGINT.
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { startEngine, type EngineOptions } from './engine.js';
 import { createLogger } from './logger.js';
+import { configSecrets } from './secrets.js';
 
 export async function runProcess(o: Pick<EngineOptions, 'queues' | 'extendDeps' | 'extraRoutes'>): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
 
-  const log = createLogger(config.LOG_LEVEL, [config.API_KEY]);
+  const log = createLogger(config.LOG_LEVEL, configSecrets(config));
   if (config.API_KEY_GENERATED) {
     // The one place the key is printed (the main logger scrubs it everywhere else).
     pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }).warn(

@@ -9,7 +9,7 @@ import { BaselineCache } from './baseline.js';
 import { ML_TIMEOUTS_MS, ML_UPSTREAM, MlServiceClient } from './client.js';
 import { MlJobs } from './jobs.js';
 import type { VersionRef } from './registry.js';
-import { parseCutoffs, type Cutoffs } from './store.js';
+import type { Cutoffs } from './store.js';
 
 export interface MlDepsOptions {
   /** Circuit breaker of the ML service client (tests use small windows). */
@@ -73,7 +73,7 @@ export function createMlDeps(base: EngineDeps, o: MlDepsOptions = {}): MlDeps {
     mlBaselines: new BaselineCache(),
     mlServiceVersions: new Map(),
     mlVersions: new Map(),
-    mlCutoffs: parseCutoffs(config.CONFIDENCE_CUTOFFS),
+    mlCutoffs: config.CONFIDENCE_CUTOFFS,
     mlMetrics: createMetrics(base),
   };
 }

@@ -24,14 +24,8 @@ export interface MatchError {
   retryable: boolean;
 }
 
+/** CONFIDENCE_CUTOFFS (parsed in src/config.ts): below the first is low, below the second medium, else high. */
 export type Cutoffs = readonly [low: number, high: number];
-
-/** CONFIDENCE_CUTOFFS "0.45,0.60": below the first is low, below the second medium, else high. */
-export function parseCutoffs(raw: string): Cutoffs {
-  const [low, high] = raw.split(',').map(Number);
-  if (low === undefined || high === undefined || !(low < high)) throw new Error(`CONFIDENCE_CUTOFFS "${raw}": the first cut-off must be below the second`);
-  return [low, high];
-}
 
 export function confidenceLevel(confidence: number, [low, high]: Cutoffs): 'low' | 'medium' | 'high' {
   return confidence < low ? 'low' : confidence < high ? 'medium' : 'high';

@@ -9,7 +9,6 @@ import { ingestEspnSummary } from '../../queues/ingest-espn-summary.js';
 import { ingestNewsRss } from '../../queues/ingest-news-rss.js';
 import { ingestWeatherMatch } from '../../queues/ingest-weather-match.js';
 import type { PayloadOf, QueueDefinition } from '../../src/queue/define.js';
-import type { Config } from '../../src/config.js';
 import { sql } from '../../src/db/sql.js';
 import type { JobContext } from '../../src/queue/define.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, utc } from '../../src/time.js';
@@ -54,7 +53,7 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);
     for (const feed of deps.newsFeeds.keys()) add(ingestNewsRss, { feed }, `plan-news-${feed}-${s}`);
-    for (const league of leagues(c)) add(ingestEspnNews, { league }, `plan-espn-news-${league}-${s}`);
+    for (const league of c.ESPN_LEAGUES) add(ingestEspnNews, { league }, `plan-espn-news-${league}-${s}`);
   }
   let enqueued = 0;
   for (const [def, items] of jobs) enqueued += (await deps.enqueueBulk(def, items)).length;
@@ -88,11 +87,9 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   else m.set(k, [v]);
 };
 
-const leagues = (c: Readonly<Config>) => c.ESPN_LEAGUES.split(',').map((s) => s.trim()).filter(Boolean);
-
 export async function makePlan(deps: Pick<IngestPipelineDeps, 'sql' | 'redis' | 'config'>, now: number): Promise<Plan> {
   const { sql: main, redis, config: c } = deps;
-  const all = leagues(c);
+  const all = c.ESPN_LEAGUES;
   // matches.kickoff is a UTC timestamp without zone: compared in UTC wall time.
   const hotRows = await main.query<{ slug: string }>(sql`
     SELECT DISTINCT co.slug FROM matches m JOIN competitions co ON co.id = m.competition_id

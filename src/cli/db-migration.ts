@@ -6,13 +6,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MIGRATIONS_DIR, NO_FILTERS, openSchemaEngine, readMigrations, readSchemaFiles } from '../db/schema-engine.js';
 import { withScratchDatabase } from '../db/admin.js';
+import { loadConfigOrExit } from '../config.js';
 
 const name = (process.argv[2] ?? '').trim();
 if (!/^[a-z0-9_]+$/.test(name)) {
   console.error('usage: npm run db:migration -- <name>   (lower-case letters, digits and underscores)');
   process.exit(2);
 }
-const baseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/matchday';
+// The scratch database goes on DATABASE_URL's server, read like every setting (a bad value exits 2).
+const baseUrl = loadConfigOrExit().DATABASE_URL;
 
 await withScratchDatabase(baseUrl, async (scratchUrl) => {
   const schema = await readSchemaFiles();

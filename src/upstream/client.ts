@@ -6,9 +6,10 @@ import type { Redis } from 'ioredis';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { headerSecrets, Redactor, urlPasswords } from '../secrets.js';
 import type { BreakerRegistry } from '../status.js';
 import { defaultBreakerOptions, UpstreamBreaker, type BreakerOptions } from './breaker.js';
-import { CircuitOpenError, errorForStatus, UpstreamError, UpstreamRetryAfterError } from './errors.js';
+import { BODY_SNIPPET_CHARS, CircuitOpenError, errorForStatus, UpstreamError, UpstreamRetryAfterError } from './errors.js';
 import { SharedRateLimiter, type RateLimit } from './rate-limit.js';
 
 export interface UpstreamOptions {
@@ -35,6 +36,8 @@ export interface UpstreamEnv {
   metrics: Metrics;
   breakers: BreakerRegistry;
   log: Logger;
+  /** The engine's secret settings (configSecrets): never quoted in an error, whatever an upstream echoes. */
+  secrets?: readonly string[];
 }
 
 export interface RequestOptions {
@@ -65,6 +68,8 @@ export class Upstream {
   readonly breaker: UpstreamBreaker;
   private readonly pool: Pool;
   private readonly limiter?: SharedRateLimiter;
+  /** Applied once, here, to all upstream text an error carries: the engine's secrets and this upstream's credentials. */
+  private readonly redactor: Redactor;
   private readonly o: Required<Omit<UpstreamOptions, 'rateLimit' | 'breaker' | 'headers'>> & Pick<UpstreamOptions, 'headers'>;
 
   constructor(options: UpstreamOptions, private readonly env: UpstreamEnv) {
@@ -74,6 +79,7 @@ export class Upstream {
       maxResponseBytes: 10 * 1024 * 1024, rateLimitMaxWaitMs: 5_000, ...options,
     };
     const origin = new URL(options.baseUrl);
+    this.redactor = new Redactor([...(env.secrets ?? []), ...headerSecrets(options.headers), ...urlPasswords(options.baseUrl)]);
     this.pool = new Pool(origin.origin, {
       connections: this.o.connections,
       connectTimeout: this.o.connectTimeoutMs,
@@ -138,18 +144,20 @@ export class Upstream {
       statusClass = `${Math.floor(res.statusCode / 100)}xx`;
       if (res.statusCode === 304) {
         await res.body.dump();
-        return response(this.name, 304, res.headers, Buffer.alloc(0), true);
+        return response(this.name, 304, res.headers, Buffer.alloc(0), true, this.redactor);
       }
       const buf = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode >= 400) throw errorForStatus(this.name, res.statusCode, res.headers, buf.toString('utf8'));
-      return response(this.name, res.statusCode, res.headers, buf, false);
+      if (res.statusCode >= 400) {
+        throw errorForStatus(this.name, res.statusCode, res.headers, this.redactorFor(r).cut(buf.toString('utf8'), BODY_SNIPPET_CHARS));
+      }
+      return response(this.name, res.statusCode, res.headers, buf, false, this.redactorFor(r));
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (!retried && (r.method ?? 'GET') === 'GET' && code && SOCKET_ERRORS.has(code)) {
         // A kept-alive socket the upstream had just closed: one immediate retry is safe for a GET.
         return this.send(r, true);
       }
-      throw this.wrap(err, r.signal);
+      throw this.wrap(err, r.signal, r);
     } finally {
       this.env.metrics.upstreamRequests.inc({ upstream: this.name, status_class: statusClass });
       this.env.metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
@@ -162,12 +170,18 @@ export class Upstream {
     return base;
   }
 
-  private wrap(err: unknown, caller?: AbortSignal): Error {
+  /** Credentials a single request adds (rare: most clients set theirs once, in the options). */
+  private redactorFor(r: RequestOptions): Redactor {
+    const extra = headerSecrets(r.headers);
+    return extra.length ? this.redactor.with(extra) : this.redactor;
+  }
+
+  private wrap(err: unknown, caller: AbortSignal | undefined, r: RequestOptions): Error {
     if (err instanceof UpstreamError || err instanceof UpstreamRetryAfterError || (err as Error).name === 'UpstreamClientError') return err as Error;
     if (caller?.aborted) return caller.reason instanceof Error ? caller.reason : new Error(String(caller.reason));
     if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return new UpstreamError(this.name, undefined, `response larger than ${this.o.maxResponseBytes} bytes`);
     const e = err as Error & { code?: string };
-    const what = e.name === 'TimeoutError' || e.code?.includes('TIMEOUT') ? 'timed out' : `request failed (${e.code ?? e.name}: ${e.message})`;
+    const what = e.name === 'TimeoutError' || e.code?.includes('TIMEOUT') ? 'timed out' : `request failed (${e.code ?? e.name}: ${this.redactorFor(r).scrub(e.message)})`;
     return new UpstreamError(this.name, undefined, what);
   }
 
@@ -185,14 +199,16 @@ function withQuery(path: string, query?: RequestOptions['query']): string {
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
 }
 
-function response(upstream: string, status: number, headers: UpstreamResponse['headers'], body: Buffer, notModified: boolean): UpstreamResponse {
+function response(upstream: string, status: number, headers: UpstreamResponse['headers'], body: Buffer, notModified: boolean, redactor: Redactor): UpstreamResponse {
   return {
     status, headers, body, notModified,
     json<T>() {
       try {
         return JSON.parse(body.toString('utf8')) as T;
       } catch (err) {
-        throw new UpstreamError(upstream, status, `malformed JSON (${(err as Error).message})`, body.toString('utf8', 0, 120));
+        // Not the parser's message: it quotes the body, cut where a scrub cannot see a whole secret.
+        const at = /position \d+/.exec((err as Error).message)?.[0] ?? 'unexpected input';
+        throw new UpstreamError(upstream, status, `malformed JSON (${at})`, redactor.cut(body.toString('utf8'), 120));
       }
     },
   };

@@ -35,8 +35,8 @@ export class CircuitOpenError extends UpstreamRetryAfterError {
 
 export const BODY_SNIPPET_CHARS = 300;
 
-export function errorForStatus(upstream: string, status: number, headers: Record<string, string | string[] | undefined>, body: string): Error {
-  const snippet = body.slice(0, BODY_SNIPPET_CHARS);
+/** `snippet`: the start of the body, already cut and scrubbed of secrets by the client. */
+export function errorForStatus(upstream: string, status: number, headers: Record<string, string | string[] | undefined>, snippet: string): Error {
   if (status === 429 || status === 503) {
     const delay = parseRetryAfter(headers['retry-after']);
     if (delay !== undefined) return new UpstreamRetryAfterError(upstream, status, delay, `HTTP ${status} with Retry-After`);

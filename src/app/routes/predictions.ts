@@ -6,14 +6,15 @@ import { z } from 'zod';
 import { mlPredictBatch, predictionSelection } from '../../../queues/ml-predict-batch.js';
 import type { ModelVersion } from '../../generated/prisma/client.js';
 import type { HttpContext } from '../../http/context.js';
-import { HttpError, zodDetails } from '../../http/errors.js';
+import { deadlines, HttpError, zodDetails } from '../../http/errors.js';
 import { withDeadline } from '../../redis.js';
+import { int4IdParam } from '../../schemas.js';
 import { MlJobs } from '../../../pipelines/_ml/jobs.js';
 import { activeVersion, promote, RegistryError, rollback } from '../../../pipelines/_ml/registry.js';
 import { competitionsFor } from '../../../pipelines/_ml/selection.js';
 
 const idempotencyKey = z.string().min(1).max(200).optional();
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: int4IdParam() });
 const listQuery = z.object({
   source: z.enum(['ML_SERVICE', 'BASELINE']).optional(),
   stage: z.enum(['CANDIDATE', 'ACTIVE', 'RETIRED', 'ROLLED_BACK']).optional(),
@@ -43,6 +44,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   const t = <T>(work: (signal: AbortSignal) => Promise<T>) => withDeadline(work, config.ENQUEUE_TIMEOUT_MS, 'Redis');
   const jobs = new MlJobs({ redis: ctx.redis, prefix: config.QUEUE_PREFIX, flows: ctx.flows, enqueue: ctx.producer.enqueue.bind(ctx.producer) });
   const Q = { batch: mlPredictBatch.name };
+  const { pg } = deadlines(config.ENQUEUE_TIMEOUT_MS);
   const registry = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -58,12 +60,12 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const parsed = predictionSelection.safeParse(req.body ?? {});
     if (!parsed.success) throw invalid('selection', zodDetails(parsed.error));
     const selection = parsed.data;
-    if (selection.league !== undefined && !(await competitionsFor(ctx.sql, selection.league)).length) {
+    if (selection.league !== undefined && !(await pg(competitionsFor(ctx.sql, selection.league))).length) {
       throw invalid('selection', [{ field: 'league', message: `no competition with slug or provider id "${selection.league}"` }]);
     }
     // Versions the service made outside our retraining are registered when first met, so the registry
     // knows every version worth asking for.
-    if (selection.modelVersion !== undefined && !(await ctx.db.modelVersion.count({ where: { version: selection.modelVersion } }))) {
+    if (selection.modelVersion !== undefined && !(await pg(ctx.db.modelVersion.count({ where: { version: selection.modelVersion } })))) {
       throw invalid('selection', [{ field: 'modelVersion', message: `no model version "${selection.modelVersion}" in the registry (GET /models)` }]);
     }
     const batchId = key.data
@@ -75,11 +77,11 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
 
   app.get('/models', async (req) => {
     const q = listQuery.parse(req.query);
-    const [items, baseline, service] = await Promise.all([
+    const [items, baseline, service] = await pg(Promise.all([
       ctx.db.modelVersion.findMany({ where: { ...(q.source ? { source: q.source } : {}), ...(q.stage ? { stage: q.stage } : {}) }, orderBy: { id: 'desc' }, take: q.limit }),
       activeVersion(ctx.db, 'BASELINE'),
       activeVersion(ctx.db, 'ML_SERVICE'),
-    ]);
+    ]));
     return { items: items.map(modelView), active: { BASELINE: baseline && modelView(baseline), ML_SERVICE: service && modelView(service) } };
   });
 
@@ -87,7 +89,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   // that serves predictions); a double click promotes once.
   app.post('/models/:id/promote', async (req) => {
     const { id } = idParam.parse(req.params);
-    const res = await registry(() => promote(ctx.db, id));
+    const res = await pg(registry(() => promote(ctx.db, id)));
     const repredict = res.changed && serving(res.version, Boolean(config.ML_SERVICE_URL))
       ? await t((signal) => jobs.repredictUpcoming(`repredict-model-${id}-${res.version.promotedAt!.getTime()}`, res.version.version, { signal }))
       : null;
@@ -98,7 +100,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   // if none, with the defaults).
   app.post('/models/:id/rollback', async (req) => {
     const { id } = idParam.parse(req.params);
-    const res = await registry(() => rollback(ctx.db, id));
+    const res = await pg(registry(() => rollback(ctx.db, id)));
     const back = res.reactivated;
     const repredict = res.changed && serving(res.version, Boolean(config.ML_SERVICE_URL))
       ? await t((signal) => jobs.repredictUpcoming(`repredict-rollback-${id}-${res.version.retiredAt!.getTime()}`, back?.version, { signal }))

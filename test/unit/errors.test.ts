@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { classify, NonRetryableError, parseRetryAfter, RetryAfterError } from '../src/queue/errors.js';
-import { backoffDelay, retryPresets } from '../src/queue/retry-presets.js';
-import { createLogger, redactUrl } from '../src/logger.js';
+import { classify, NonRetryableError, parseRetryAfter, RetryAfterError } from '../../src/queue/errors.js';
+import { backoffDelay, retryPresets } from '../../src/queue/retry-presets.js';
+import { createLogger, redactUrl } from '../../src/logger.js';
 import { Writable } from 'node:stream';
 
 describe('error classification', () => {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { evaluateLeague, walkForward } from '../../pipelines/_baseline-model/walk-forward.js';
-import type { ResultRow } from '../../pipelines/_baseline-model/model.js';
+import { evaluateLeague, walkForward } from '../../../pipelines/_baseline-model/walk-forward.js';
+import type { ResultRow } from '../../../pipelines/_baseline-model/model.js';
 import { simulateLeague } from './synthetic.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/football');
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/football');
 
 describe('walk-forward', () => {
   const lg = simulateLeague({ teams: 12, seasons: 4, seed: 8 });

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../../pipelines/_baseline-model/eval-cli.js';
+import { parseArgs } from '../../../pipelines/_baseline-model/eval-cli.js';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/football');
 
 describe('eval CLI arguments', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { transformEspnNews } from '../../pipelines/_espn/transform.js';
+import { transformEspnNews } from '../../../pipelines/_espn/transform.js';
 import { EPL_NEWS, fixtureJson } from './fixtures.js';
 
 describe('transformEspnNews', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dcScoreMatrix, fitDixonColes, MAX_GOALS, outcomeProbs } from '../../pipelines/_baseline-model/dixon-coles.js';
+import { dcScoreMatrix, fitDixonColes, MAX_GOALS, outcomeProbs } from '../../../pipelines/_baseline-model/dixon-coles.js';
 import { simulateLeague } from './synthetic.js';
 
 describe('Dixon-Coles', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestGeocodingMatch, countryCodeFor, geocodingSearch } from '../../pipelines/_open-meteo/transform.js';
+import { bestGeocodingMatch, countryCodeFor, geocodingSearch } from '../../../pipelines/_open-meteo/transform.js';
 import { fixtureJson } from './fixtures.js';
 
 // These geocoding payloads are hand-made (see test/fixtures/README.md).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchStatus, transformScoreboard, type MatchRecord } from '../../pipelines/_espn/transform.js';
+import { MatchStatus, transformScoreboard, type MatchRecord } from '../../../pipelines/_espn/transform.js';
 import { EPL_SCOREBOARD, fixtureJson, WORLD_CUP_SCOREBOARD } from './fixtures.js';
 
 function worldCup() {

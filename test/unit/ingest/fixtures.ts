@@ -2,7 +2,7 @@
 // gets (to derive a variant) without leaking into another test.
 import { readFileSync } from 'node:fs';
 
-const ROOT = new URL('../fixtures/', import.meta.url);
+const ROOT = new URL('../../fixtures/', import.meta.url);
 
 export function fixtureText(path: string): string {
   return readFileSync(new URL(path, ROOT), 'utf8');

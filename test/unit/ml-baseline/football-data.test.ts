@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseFootballDataCsv, parseIntCell, parseMatchDate, readFootballDataFolder, splitCsvLine } from '../../pipelines/_baseline-model/football-data.js';
+import { parseFootballDataCsv, parseIntCell, parseMatchDate, readFootballDataFolder, splitCsvLine } from '../../../pipelines/_baseline-model/football-data.js';
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/football');
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/football');
 
 describe('football-data CSV reader', () => {
   it('parses dd/mm/yy, dd/mm/yyyy and ISO dates as UTC midnights', () => {

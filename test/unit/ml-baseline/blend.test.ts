@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { blendProbs, fitBlendWeights } from '../../pipelines/_baseline-model/blend.js';
-import { shrunkBlendWeights } from '../../pipelines/_baseline-model/tune.js';
-import { meanRps, type Outcome, type Probs3 } from '../../pipelines/_baseline-model/metrics.js';
+import { blendProbs, fitBlendWeights } from '../../../pipelines/_baseline-model/blend.js';
+import { shrunkBlendWeights } from '../../../pipelines/_baseline-model/tune.js';
+import { meanRps, type Outcome, type Probs3 } from '../../../pipelines/_baseline-model/metrics.js';
 import { mulberry32 } from './synthetic.js';
 
 function world(n: number, seed: number) {

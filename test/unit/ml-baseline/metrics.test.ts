@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brier, correct, demarginMultiplicative, logLoss, MetricAccumulator, outcomeOf, rps } from '../../pipelines/_baseline-model/metrics.js';
+import { brier, correct, demarginMultiplicative, logLoss, MetricAccumulator, outcomeOf, rps } from '../../../pipelines/_baseline-model/metrics.js';
 
 describe('metrics', () => {
   it('RPS uses the ½ normalisation over cumulative H, H+D', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { transformEspnNews } from '../../pipelines/_espn/transform.js';
-import { classifyTeamNews, FEEDS, linkTeams, transformRss, type LinkableTeam } from '../../pipelines/_news/transform.js';
+import { transformEspnNews } from '../../../pipelines/_espn/transform.js';
+import { classifyTeamNews, FEEDS, linkTeams, transformRss, type LinkableTeam } from '../../../pipelines/_news/transform.js';
 import { BBC_RSS, EPL_NEWS, fixtureJson, fixtureText } from './fixtures.js';
 
 const T = (id: number, name: string, aliases: string[] = [], extra: Partial<LinkableTeam> = {}): LinkableTeam => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyKeyEvent, MatchStatus, transformSummary, type MatchSummaryRecord } from '../../pipelines/_espn/transform.js';
+import { classifyKeyEvent, MatchStatus, transformSummary, type MatchSummaryRecord } from '../../../pipelines/_espn/transform.js';
 import { fixtureJson, SUMMARY_FULL_TIME, SUMMARY_LIVE } from './fixtures.js';
 
 function only(payload: unknown): MatchSummaryRecord {

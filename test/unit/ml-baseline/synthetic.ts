@@ -1,7 +1,7 @@
 // Seeded synthetic leagues for the baseline tests: scores drawn from a known Dixon-Coles model.
-import { dcScoreMatrix, MAX_GOALS, type DcParams } from '../../pipelines/_baseline-model/dixon-coles.js';
-import { mulberry32 } from '../../pipelines/_baseline-model/tune.js';
-import type { ResultRow } from '../../pipelines/_baseline-model/model.js';
+import { dcScoreMatrix, MAX_GOALS, type DcParams } from '../../../pipelines/_baseline-model/dixon-coles.js';
+import { mulberry32 } from '../../../pipelines/_baseline-model/tune.js';
+import type { ResultRow } from '../../../pipelines/_baseline-model/model.js';
 
 export { mulberry32 };
 

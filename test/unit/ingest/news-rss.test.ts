@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalLink, dedupeByLink, FEEDS, htmlToText, parseFeedDate, transformRss } from '../../pipelines/_news/transform.js';
+import { canonicalLink, dedupeByLink, FEEDS, htmlToText, parseFeedDate, transformRss } from '../../../pipelines/_news/transform.js';
 import { BBC_RSS, fixtureText, SKY_RSS } from './fixtures.js';
 
 describe('canonicalLink', () => {

@@ -5,7 +5,7 @@ import {
   transformWeather,
   weatherAtKickoff,
   type HourlySeries,
-} from '../../pipelines/_open-meteo/transform.js';
+} from '../../../pipelines/_open-meteo/transform.js';
 import { ARCHIVE_ADELAIDE, fixtureJson, FORECAST_MELBOURNE } from './fixtures.js';
 
 function series(raw: unknown, source: 'forecast' | 'archive'): HourlySeries {

@@ -7,7 +7,7 @@ import {
   MatchStatus,
   parseMatchClock,
   type EspnStatusType,
-} from '../../pipelines/_espn/transform.js';
+} from '../../../pipelines/_espn/transform.js';
 import { EPL_SCOREBOARD, fixtureJson, SUMMARY_FULL_TIME, SUMMARY_LIVE, WORLD_CUP_SCOREBOARD } from './fixtures.js';
 
 const type = (name: string, state: EspnStatusType['state'], extra: Partial<EspnStatusType> = {}): EspnStatusType => ({

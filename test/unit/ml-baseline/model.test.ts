@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BASELINE_MODEL_NAME, fitBaseline, predictBaseline, predictBaselineDetailed, type BaselineModelJson, type Fixture } from '../../pipelines/_baseline-model/model.js';
-import { COMPONENTS, ELO_K_GRID, KF_DRIFT_GRID, PI_LAMBDA_GRID, XI_GRID } from '../../pipelines/_baseline-model/tune.js';
+import { BASELINE_MODEL_NAME, fitBaseline, predictBaseline, predictBaselineDetailed, type BaselineModelJson, type Fixture } from '../../../pipelines/_baseline-model/model.js';
+import { COMPONENTS, ELO_K_GRID, KF_DRIFT_GRID, PI_LAMBDA_GRID, XI_GRID } from '../../../pipelines/_baseline-model/tune.js';
 import { simulateLeague } from './synthetic.js';
 
 const lg = simulateLeague({ teams: 20, seasons: 5, seed: 21 });

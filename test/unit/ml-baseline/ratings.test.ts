@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ELO, emptyElo, eloGap, fitOrderedLogit, orderedLogitProbs, runElo } from '../../pipelines/_baseline-model/elo.js';
-import { DEFAULT_PI, emptyPi, piGap, runPi } from '../../pipelines/_baseline-model/pi-ratings.js';
-import { DEFAULT_GOAL_FILTER, emptyGoalFilter, goalFilterRates, runGoalFilter } from '../../pipelines/_baseline-model/goal-filter.js';
-import type { Outcome } from '../../pipelines/_baseline-model/metrics.js';
+import { DEFAULT_ELO, emptyElo, eloGap, fitOrderedLogit, orderedLogitProbs, runElo } from '../../../pipelines/_baseline-model/elo.js';
+import { DEFAULT_PI, emptyPi, piGap, runPi } from '../../../pipelines/_baseline-model/pi-ratings.js';
+import { DEFAULT_GOAL_FILTER, emptyGoalFilter, goalFilterRates, runGoalFilter } from '../../../pipelines/_baseline-model/goal-filter.js';
+import type { Outcome } from '../../../pipelines/_baseline-model/metrics.js';
 import { mulberry32, simulateLeague, spearman } from './synthetic.js';
 
 const lg = simulateLeague({ teams: 16, seasons: 4, seed: 5, spread: 0.4 });
