@@ -4,6 +4,7 @@
 // ingestion and prediction hot paths.
 import pg from 'pg';
 import { parseUtcTimestamp } from '../time.js';
+import { asPostgresError } from './errors.js';
 import type { Fragment } from './sql.js';
 
 export type Row = Record<string, unknown>;
@@ -32,7 +33,7 @@ const TYPES = {
 };
 
 function over(on: pg.Pool | pg.PoolClient): Executor {
-  const run = (q: Fragment) => on.query({ text: q.text, values: q.values as unknown[], types: TYPES });
+  const run = (q: Fragment) => on.query({ text: q.text, values: q.values as unknown[], types: TYPES }).catch((err: unknown) => Promise.reject(asPostgresError(err)));
   const at = (q: Fragment) => q.text.replace(/\s+/g, ' ').trim().slice(0, 80);
   return {
     async query<T>(q: Fragment) {
@@ -65,7 +66,7 @@ export function executor(pool: pg.Pool): PoolExecutor {
  * (a feed's cursor) from surviving an earlier one (its data).
  */
 export async function tx<T>(on: PoolExecutor | pg.Pool, fn: (tx: Executor) => Promise<T>, o: { durable?: boolean } = {}): Promise<T> {
-  const client = await ('pool' in on ? on.pool : on).connect();
+  const client = await ('pool' in on ? on.pool : on).connect().catch((err: unknown) => Promise.reject(asPostgresError(err)));
   try {
     // One round trip for both: SET LOCAL lasts until this transaction ends.
     await client.query(o.durable === false ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');

@@ -2,7 +2,8 @@
 // result as intended (real database: arrays, nesting, identifiers, timestamps).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executor, type PoolExecutor } from '../../src/db/executor.js';
+import { isPostgresUnavailable, PostgresUnavailableError } from '../../src/db/errors.js';
+import { executor, tx, type PoolExecutor } from '../../src/db/executor.js';
 import { IDENTIFIERS, schemaIdentifiers, TABLES } from '../../src/db/identifiers.js';
 import { Fragment, sql } from '../../src/db/sql.js';
 import { isoDate, parseUtcTimestamp, utc } from '../../src/time.js';
@@ -127,6 +128,22 @@ describe('on PostgreSQL', () => {
     await expect(ex.maybeOne(sql`SELECT generate_series(1, 2)`)).rejects.toThrow(/at most one row, got 2/);
     await ex.execute(sql`INSERT INTO competitions (provider, provider_id, slug, name, updated_at) VALUES ('t', '1', 's1', 'One', now()), ('t', '2', 's2', 'Two', now())`);
     expect(await ex.execute(sql`UPDATE competitions SET name = name || ${'!'} WHERE provider = ${'t'}`)).toBe(2);
+  });
+
+  it('reports an unreachable server as PostgreSQL unavailable, and a bad query as itself', async () => {
+    const nowhere = new pg.Pool({ connectionString: 'postgresql://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 2_000 });
+    try {
+      const err = await executor(nowhere).query(sql`SELECT 1`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PostgresUnavailableError);
+      expect(isPostgresUnavailable(err)).toBe(true);
+      const txErr = await tx(nowhere, async () => 1).catch((e: unknown) => e);
+      expect(isPostgresUnavailable(txErr)).toBe(true);
+    } finally {
+      await nowhere.end();
+    }
+    const bad = await ex.query(sql`SELECT * FROM no_such_table`).catch((e: unknown) => e);
+    expect(isPostgresUnavailable(bad)).toBe(false);
+    expect((bad as Error).message).toMatch(/relation "no_such_table" does not exist/);
   });
 
   it('reads timestamp columns as UTC whatever the process time zone', async () => {
