@@ -29,7 +29,7 @@ export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDep
         if (parsed.unreadable) throw new Error(`${sourceName}: ${parsed.unreadable}`);
         return parsed;
       },
-      load: (records, counts) => loadArticles(ctx.deps.db, rssArticleInputs(records), counts),
+      load: (records, counts) => loadArticles(ctx.deps, rssArticleInputs(records), counts),
     },
     ctx,
   );
