@@ -10,6 +10,7 @@ import { ingestReplay } from './ingest-replay.js';
 import { ingestVenueGeocode } from './ingest-venue-geocode.js';
 import { ingestWeatherMatch } from './ingest-weather-match.js';
 import { matchEvents } from './match-events.js';
+import { mlBackfill } from './ml-backfill.js';
 import { mlBaselineFit } from './ml-baseline-fit.js';
 import { mlPredictBatch } from './ml-predict-batch.js';
 import { mlPredictChunk } from './ml-predict-chunk.js';
@@ -34,4 +35,5 @@ export const queues: readonly QueueDefinition[] = [
   mlRepredictMatch,
   mlRetrain,
   mlBaselineFit,
+  mlBackfill,
 ];

@@ -90,6 +90,23 @@ export const settings = {
   RETRAIN_POLL_MS: [int(100), '15000', 'how often a retraining is polled (Retry-After wins when longer)'],
   RETRAIN_MAX_DURATION_MS: [int(1000), '7200000', 'give up on a retraining after this long'],
   RETRAIN_COOLDOWN_MS: [int(0), '21600000', 'drift alerts within this window start one retraining'],
+  // ---- model statistics
+  BACKFILL_DATA_DIR: [z.string().min(1).optional(), undefined, 'football-data.co.uk CSVs (<Div>/<season>.csv) the ml-backfill job loads'],
+  BACKFILL_HISTORY_DIR: [z.string().min(1).optional(), undefined, 'results-only history (results-pddl layout) that warms the backfill\'s walk-forward up'],
+  DRIFT_CURRENT_DAYS: [int(1, 3650), '30', 'drift: the current window is the last this many days of predictions'],
+  DRIFT_REFERENCE_DAYS: [int(0, 3650), '0', 'drift: reference window length before the current one; 0 = the version\'s training window (else the 90 days before the current window)'],
+  DRIFT_MIN_SAMPLE: [int(2), '30', 'drift: below this many rows in either window a check reports insufficient data'],
+  DRIFT_LARGE_SAMPLE: [int(10), '1000', 'drift: above this many reference rows distances replace p-value tests'],
+  DRIFT_ALPHA: [z.coerce.number().gt(0).lt(1), '0.05', 'drift: significance level of the p-value tests (after the correction)'],
+  DRIFT_CRITICAL_P: [z.coerce.number().gt(0).lt(1), '0.001', 'drift: a corrected p-value below this is critical'],
+  DRIFT_CORRECTION: [z.enum(['bh', 'bonferroni', 'holm', 'none']), 'bh', 'drift: multiple-test correction across features'],
+  DRIFT_PSI_WARN: [z.coerce.number().positive(), '0.1', 'drift: PSI at or above this warns'],
+  DRIFT_PSI_CRITICAL: [z.coerce.number().positive(), '0.25', 'drift: PSI at or above this is critical'],
+  DRIFT_DISTANCE_WARN: [z.coerce.number().positive(), '0.1', 'drift: normed Wasserstein or JS distance at or above this warns (large samples)'],
+  DRIFT_DISTANCE_CRITICAL: [z.coerce.number().positive(), '0.2', 'drift: normed Wasserstein or JS distance at or above this is critical'],
+  DRIFT_RPS_WARN: [z.coerce.number().positive(), '0.01', 'drift: rolling RPS worse than the reference RPS by this much warns'],
+  DRIFT_RPS_CRITICAL: [z.coerce.number().positive(), '0.02', 'drift: rolling RPS worse than the reference RPS by this much is critical'],
+  AB_SRM_P: [z.coerce.number().gt(0).lt(1), '0.001', 'A/B tests: a sample-ratio-mismatch p-value below this marks the test unhealthy'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
 
 type Settings = typeof settings;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Prisma } from '../../src/db/client.js';
 import { ModelSource, type ModelVersion } from '../../src/generated/prisma/client.js';
 import type { Logger } from '../../src/logger.js';
-import { BASELINE_MODEL_NAME, BASELINE_MODEL_VERSION, fitBaseline, predictBaseline, type BaselineModelJson, type Fixture, type ResultRow } from '../_baseline-model/model.js';
+import { BASELINE_MODEL_NAME, BASELINE_MODEL_VERSION, fitBaseline, predictBaselineDetailed, type BaselineModelJson, type Fixture, type ResultRow } from '../_baseline-model/model.js';
 import type { MlEngineDeps } from './deps.js';
 import { activeVersion, register } from './registry.js';
 import type { MatchError, PredictionRow } from './store.js';
@@ -163,15 +163,15 @@ export function predictWithBaseline(model: BaselineModelJson, matches: readonly 
   }
   const one = (f: (typeof fixtures)[number]) => {
     try {
-      return predictBaseline(model, [f.fixture])[0]!;
+      return predictBaselineDetailed(model, [f.fixture])[0]!;
     } catch (err) {
       errors.push({ matchId: f.match.id, code: 'BASELINE_FAILED', message: (err as Error).message, retryable: false });
       return null;
     }
   };
-  let preds: Array<ReturnType<typeof predictBaseline>[number] | null>;
+  let preds: Array<ReturnType<typeof predictBaselineDetailed>[number] | null>;
   try {
-    preds = predictBaseline(model, fixtures.map((f) => f.fixture));
+    preds = predictBaselineDetailed(model, fixtures.map((f) => f.fixture));
   } catch {
     preds = fixtures.map(one); // isolate the fixture that fails
   }
@@ -182,7 +182,7 @@ export function predictWithBaseline(model: BaselineModelJson, matches: readonly 
       errors.push({ matchId: m.id, code: 'BASELINE_FAILED', message: 'non-finite forecast', retryable: false });
       return;
     }
-    rows.push({ matchId: m.id, home: p.home, draw: p.draw, away: p.away, xgHome: p.xgHome, xgAway: p.xgAway, mostLikelyScore: p.mostLikelyScore });
+    rows.push({ matchId: m.id, home: p.home, draw: p.draw, away: p.away, xgHome: p.xgHome, xgAway: p.xgAway, mostLikelyScore: p.mostLikelyScore, features: p.features });
   });
   return { rows, errors };
 }

@@ -15,6 +15,8 @@ export interface PredictionRow {
   /** The service's answer (checked to be a most likely outcome); computed for the baseline. */
   predictedOutcome?: Outcome;
   mostLikelyScore: { home: number; away: number } | null;
+  /** The inputs the version declares it predicted from (the baseline's); stored for the drift statistics. */
+  features?: Record<string, number>;
 }
 
 export interface MatchError {
@@ -47,12 +49,18 @@ export interface Stored {
 }
 
 const rowsOf = (json: string) => sql`jsonb_to_recordset(${json}::jsonb) AS u(match_id int, p_home float8, p_draw float8, p_away float8,
-  xg_home float8, xg_away float8, predicted_outcome text, confidence float8, confidence_level text, most_likely_home int, most_likely_away int)`;
+  xg_home float8, xg_away float8, predicted_outcome text, confidence float8, confidence_level text, most_likely_home int, most_likely_away int,
+  features jsonb)`;
+// A prediction made from features also records the match's weather when it is known (the newest fetch):
+// drift checks compare temperature and precipitation with the rest of the inputs.
+const FEATURES_WITH_WEATHER = sql`CASE WHEN features IS NULL THEN NULL ELSE features || coalesce((
+    SELECT jsonb_strip_nulls(jsonb_build_object('temperature_c', w.temperature_c, 'precipitation_mm', w.precipitation_mm))
+    FROM weather_forecasts w WHERE w.match_id = u.match_id ORDER BY w.issued_at DESC LIMIT 1), '{}'::jsonb) END`;
 const insert = (modelVersionId: number, runKey: string, from: Fragment) => sql`
   INSERT INTO predictions (match_id, model_version_id, run_key, p_home, p_draw, p_away, xg_home, xg_away,
-    predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away)
+    predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away, features)
   SELECT match_id, ${modelVersionId}::int, ${runKey}::text, p_home, p_draw, p_away, xg_home, xg_away, predicted_outcome::"Outcome", confidence,
-    confidence_level, most_likely_home, most_likely_away
+    confidence_level, most_likely_home, most_likely_away, ${FEATURES_WITH_WEATHER}
   FROM ${from}
   ON CONFLICT (match_id, model_version_id, run_key) DO NOTHING`;
 
@@ -77,6 +85,7 @@ export async function storePredictions(ex: Executor, runKey: string, modelVersio
         predicted_outcome: r.predictedOutcome ?? mostLikelyOutcome(r.home, r.draw, r.away),
         confidence, confidence_level: confidenceLevel(confidence, cutoffs),
         most_likely_home: r.mostLikelyScore?.home ?? null, most_likely_away: r.mostLikelyScore?.away ?? null,
+        features: r.features ?? null,
       };
     }),
   );
@@ -88,7 +97,7 @@ export async function storePredictions(ex: Executor, runKey: string, modelVersio
   }
   const res = await ex.one<{ inserted: number; known: number }>(sql`
     WITH known AS (SELECT u.* FROM ${rowsOf(json)} JOIN matches m ON m.id = u.match_id),
-    ins AS (${insert(modelVersionId, runKey, sql`known`)} RETURNING 1)
+    ins AS (${insert(modelVersionId, runKey, sql`known u`)} RETURNING 1)
     SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM known)::int AS known`);
   const inserted = Number(res.inserted);
   const known = Number(res.known);
