@@ -91,7 +91,7 @@ export const settings = {
   RETRAIN_MAX_DURATION_MS: [int(1000), '7200000', 'give up on a retraining after this long'],
   RETRAIN_COOLDOWN_MS: [int(0), '21600000', 'drift alerts within this window start one retraining'],
   // ---- model statistics
-  BACKFILL_DATA_DIR: [z.string().min(1).optional(), undefined, 'football-data.co.uk CSVs (<Div>/<season>.csv) the ml-backfill job loads'],
+  BACKFILL_DATA_DIR: [z.string().min(1).optional(), undefined, 'football-data.co.uk CSVs (<Div>/<season>.csv) the backfill job loads'],
   BACKFILL_HISTORY_DIR: [z.string().min(1).optional(), undefined, 'results-only history (results-pddl layout) that warms the backfill\'s walk-forward up'],
   DRIFT_CURRENT_DAYS: [int(1, 3650), '30', 'drift: the current window is the last this many days of predictions'],
   DRIFT_REFERENCE_DAYS: [int(0, 3650), '0', 'drift: reference window length before the current one; 0 = the version\'s training window (else the 90 days before the current window)'],
