@@ -17,6 +17,7 @@ import { mlPredictChunk } from './ml-predict-chunk.js';
 import { mlPredictPlan } from './ml-predict-plan.js';
 import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
+import { statsAccuracy } from './stats-accuracy.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -36,4 +37,5 @@ export const queues: readonly QueueDefinition[] = [
   mlRetrain,
   mlBaselineFit,
   mlBackfill,
+  statsAccuracy,
 ];

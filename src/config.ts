@@ -93,6 +93,7 @@ export const settings = {
   // ---- model statistics
   BACKFILL_DATA_DIR: [z.string().min(1).optional(), undefined, 'football-data.co.uk CSVs (<Div>/<season>.csv) the backfill job loads'],
   BACKFILL_HISTORY_DIR: [z.string().min(1).optional(), undefined, 'results-only history (results-pddl layout) that warms the backfill\'s walk-forward up'],
+  STATS_DEBOUNCE_MS: [int(0), '30000', 'full-time events within this window cause one statistics update of the versions that predicted them'],
   DRIFT_CURRENT_DAYS: [int(1, 3650), '30', 'drift: the current window is the last this many days of predictions'],
   DRIFT_REFERENCE_DAYS: [int(0, 3650), '0', 'drift: reference window length before the current one; 0 = the version\'s training window (else the 90 days before the current window)'],
   DRIFT_MIN_SAMPLE: [int(2), '30', 'drift: below this many rows in either window a check reports insufficient data'],

@@ -4,7 +4,9 @@ import { afterAll, beforeAll } from 'vitest';
 import type { QueueDefinition } from '../../src/queue/define.js';
 import { createPipelineDeps } from '../../src/app/deps.js';
 import { queues as allQueues } from '../../queues/index.js';
+import { matchEvents } from '../../queues/match-events.js';
 import { registerMlRoutes } from '../../src/app/routes/predictions.js';
+import { statsRoutes } from '../../src/app/routes/stats.js';
 import { cloneTestDatabase, uniquePrefix, type TestDatabase } from '../support/db.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { settled } from '../ml/support.js';
@@ -12,7 +14,7 @@ import { settled } from '../ml/support.js';
 export const FIXTURE_DATA = new URL('../fixtures/football', import.meta.url).pathname;
 
 const statsQueues = (): QueueDefinition[] => allQueues
-  .filter((q) => q.name.startsWith('ml-') || q.name.startsWith('stats-'))
+  .filter((q) => q.name.startsWith('ml-') || q.name.startsWith('stats-') || q.name === matchEvents.name)
   .map((q) => ({ ...q, retry: { attempts: q.retry.attempts, delayMs: 100, maxDelayMs: 400 } }));
 
 export interface StatsEngine { engine: TestEngine; db: TestDatabase }
@@ -23,7 +25,7 @@ export function useStatsEngine(env: () => Record<string, string> = () => ({})): 
     ctx.db = await cloneTestDatabase();
     ctx.engine = await startTestEngine({
       databaseUrl: ctx.db.url, prefix: uniquePrefix(), queues: statsQueues(), env: { SCHEDULES_ENABLED: 'false', ...env() },
-      extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes],
+      extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes, statsRoutes],
     });
   });
   afterAll(async () => {

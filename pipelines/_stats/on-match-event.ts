@@ -1,0 +1,18 @@
+// Called for every match event (src/app/deps.ts): a finished match (or a corrected result) updates the
+// statistics of the versions that predicted it. The enqueue is debounced per version set, so a matchday's
+// full-times make one recomputation; replayed events enqueue again, which is harmless (it recomputes).
+import { statsAccuracy } from '../../queues/stats-accuracy.js';
+import type { EngineDeps } from '../../src/engine.js';
+import { sql } from '../../src/db/sql.js';
+
+export const STATS_ON = new Set(['full-time', 'score-corrected']);
+
+export async function onMatchFinished(event: { matchId: number; kind: string; status?: string }, deps: Pick<EngineDeps, 'sql' | 'enqueue' | 'config'>): Promise<string[]> {
+  if (!STATS_ON.has(event.kind)) return [];
+  const rows = await deps.sql.query<{ v: number }>(sql`SELECT DISTINCT model_version_id AS v FROM predictions WHERE match_id = ${event.matchId}::int ORDER BY 1`);
+  if (!rows.length) return [];
+  const versionIds = rows.map((r) => r.v);
+  const ttlMs = deps.config.STATS_DEBOUNCE_MS;
+  const job = await deps.enqueue(statsAccuracy, { versionIds, trigger: 'match' }, ttlMs > 0 ? { debounce: { id: `versions-${versionIds.join('-')}`, ttlMs } } : {});
+  return [job.id];
+}
