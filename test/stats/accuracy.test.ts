@@ -51,7 +51,7 @@ beforeAll(async () => {
   const [bad] = await seedMatches(ex, comp.id, [{ kickoff: ago(3), home: comp.teams[0]!, away: comp.teams[2]!, homeScore: 1, awayScore: 1 }]);
   preds.push({ matchId: bad!, versionId: svc, p: [NaN, 0.5, 0.5] as unknown as Probs3, at: ago(4) });
   // A match that finishes later in the test (scheduled now).
-  [lateMatch] = await seedMatches(ex, comp.id, [{ kickoff: ago(0.1), home: comp.teams[3]!, away: comp.teams[4]!, status: 'SECOND_HALF', homeScore: 0, awayScore: 0 }]);
+  lateMatch = (await seedMatches(ex, comp.id, [{ kickoff: ago(0.1), home: comp.teams[3]!, away: comp.teams[4]!, status: 'SECOND_HALF', homeScore: 0, awayScore: 0 }]))[0]!;
   preds.push({ matchId: lateMatch!, versionId: svc, p: [0.6, 0.25, 0.15] as Probs3, at: ago(1) });
   await seedPredictions(ex, preds);
   const job = await runJob(s.engine, 'stats-accuracy', { trigger: 'full' });

@@ -29,7 +29,7 @@ export async function seedVersion(ex: Executor, source: 'ML_SERVICE' | 'BASELINE
     VALUES (${name}, ${version}, ${source}::"ModelSource", ${stage}::"ModelStage", CASE WHEN ${stage} = 'ACTIVE' THEN now() END) RETURNING id`)).id;
 }
 
-export interface SeedPrediction { matchId: number; versionId: number; p: [number, number, number]; at: Date; features?: Record<string, number>; runKey?: string }
+export interface SeedPrediction { matchId: number; versionId: number; p: readonly [number, number, number]; at: Date; features?: Record<string, number>; runKey?: string }
 
 export async function seedPredictions(ex: Executor, rows: SeedPrediction[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 5_000) {
