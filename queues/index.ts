@@ -18,6 +18,7 @@ import { mlPredictPlan } from './ml-predict-plan.js';
 import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
 import { statsAccuracy } from './stats-accuracy.js';
+import { statsDrift } from './stats-drift.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -38,4 +39,5 @@ export const queues: readonly QueueDefinition[] = [
   mlBaselineFit,
   mlBackfill,
   statsAccuracy,
+  statsDrift,
 ];

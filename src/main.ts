@@ -3,7 +3,8 @@ import { createPipelineDeps } from './app/deps.js';
 import { venueRoutes } from './app/routes/venues.js';
 import { registerMlRoutes } from './app/routes/predictions.js';
 import { statsRoutes } from './app/routes/stats.js';
+import { driftRoutes } from './app/routes/drift.js';
 import { queues } from '../queues/index.js';
 import { runProcess } from './process.js';
 
-await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes, registerMlRoutes, statsRoutes] });
+await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes, registerMlRoutes, statsRoutes, driftRoutes] });

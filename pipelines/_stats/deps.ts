@@ -57,6 +57,15 @@ export function createStatsDeps(base: EngineDeps): StatsDeps {
   gauge('model_log_loss', 'Mean log loss (lower is better)', (r) => r.log_loss);
   gauge('model_accuracy', 'Share of matches whose most likely outcome happened', (r) => r.accuracy);
   gauge('model_ece', 'Top-label expected calibration error, 10 bins', (r) => r.ece);
+  new Gauge({
+    name: `${p}drift_open_alerts`, help: 'Open drift alerts, by severity', labelNames: ['severity'] as const, registers,
+    async collect() {
+      this.reset();
+      const rows = await base.sql.query<{ severity: string; n: string }>(sql`SELECT severity, count(*) AS n FROM drift_alerts WHERE open_key IS NOT NULL GROUP BY severity`)
+        .catch(() => [] as Array<{ severity: string; n: string }>);
+      for (const sev of ['warning', 'critical']) this.set({ severity: sev }, Number(rows.find((r) => r.severity === sev)?.n ?? 0));
+    },
+  });
   return {
     statsMetrics: {
       driftAlerts: new Counter({ name: `${p}drift_alerts_total`, help: 'Drift alerts opened, by severity and method', labelNames: ['severity', 'method'] as const, registers }),

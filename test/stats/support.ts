@@ -5,8 +5,10 @@ import type { QueueDefinition } from '../../src/queue/define.js';
 import { createPipelineDeps } from '../../src/app/deps.js';
 import { queues as allQueues } from '../../queues/index.js';
 import { matchEvents } from '../../queues/match-events.js';
+import { mlRetrain } from '../../queues/ml-retrain.js';
 import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 import { statsRoutes } from '../../src/app/routes/stats.js';
+import { driftRoutes } from '../../src/app/routes/drift.js';
 import { cloneTestDatabase, uniquePrefix, type TestDatabase } from '../support/db.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { settled } from '../ml/support.js';
@@ -20,12 +22,13 @@ const statsQueues = (): QueueDefinition[] => allQueues
 export interface StatsEngine { engine: TestEngine; db: TestDatabase }
 
 export function useStatsEngine(env: () => Record<string, string> = () => ({})): StatsEngine {
+  // ml-retrain is declared (a drift alert enqueues it) but not consumed: there is no ML service here.
   const ctx = {} as StatsEngine;
   beforeAll(async () => {
     ctx.db = await cloneTestDatabase();
     ctx.engine = await startTestEngine({
-      databaseUrl: ctx.db.url, prefix: uniquePrefix(), queues: statsQueues(), env: { SCHEDULES_ENABLED: 'false', ...env() },
-      extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes, statsRoutes],
+      databaseUrl: ctx.db.url, prefix: uniquePrefix(), queues: statsQueues(), env: { SCHEDULES_ENABLED: 'false', WORKER_QUEUES: statsQueues().map((q) => q.name).filter((n) => n !== mlRetrain.name).join(','), ...env() },
+      extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes, statsRoutes, driftRoutes],
     });
   });
   afterAll(async () => {
