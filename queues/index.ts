@@ -19,6 +19,7 @@ import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
 import { statsAccuracy } from './stats-accuracy.js';
 import { statsDrift } from './stats-drift.js';
+import { statsAb } from './stats-ab.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -40,4 +41,5 @@ export const queues: readonly QueueDefinition[] = [
   mlBackfill,
   statsAccuracy,
   statsDrift,
+  statsAb,
 ];

@@ -4,7 +4,8 @@ import { venueRoutes } from './app/routes/venues.js';
 import { registerMlRoutes } from './app/routes/predictions.js';
 import { statsRoutes } from './app/routes/stats.js';
 import { driftRoutes } from './app/routes/drift.js';
+import { abTestRoutes } from './app/routes/ab-tests.js';
 import { queues } from '../queues/index.js';
 import { runProcess } from './process.js';
 
-await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes, registerMlRoutes, statsRoutes, driftRoutes] });
+await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes, registerMlRoutes, statsRoutes, driftRoutes, abTestRoutes] });

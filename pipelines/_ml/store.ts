@@ -2,6 +2,7 @@
 // key). A retried job inserts nothing twice; a re-prediction (a new run key) adds rows, never overwrites.
 import type { Db } from '../../src/db/client.js';
 import type { Executor } from '../../src/db/executor.js';
+import { armSql } from '../_stats/ab/assign.js';
 import { sql, type Fragment } from '../../src/db/sql.js';
 import type { Outcome } from '../../src/generated/prisma/client.js';
 
@@ -56,12 +57,18 @@ const rowsOf = (json: string) => sql`jsonb_to_recordset(${json}::jsonb) AS u(mat
 const FEATURES_WITH_WEATHER = sql`CASE WHEN features IS NULL THEN NULL ELSE features || coalesce((
     SELECT jsonb_strip_nulls(jsonb_build_object('temperature_c', w.temperature_c, 'precipitation_mm', w.precipitation_mm))
     FROM weather_forecasts w WHERE w.match_id = u.match_id ORDER BY w.issued_at DESC LIMIT 1), '{}'::jsonb) END`;
+// A prediction served while its version is an arm of a running A/B test carries the test and the arm, when
+// the match is assigned to that arm (the deterministic hash of pipelines/_stats/ab/assign.ts).
+const servedArm = (modelVersionId: number) => sql`LEFT JOIN LATERAL (
+    SELECT a.id AS ab_test_id, x.arm AS ab_arm FROM ab_tests a CROSS JOIN LATERAL (SELECT ${armSql(sql`a.id`, sql`u.match_id`, sql`a.split`)} AS arm) x
+    WHERE a.status = 'running' AND ((x.arm = 'control' AND a.control_version_id = ${modelVersionId}::int) OR (x.arm = 'treatment' AND a.treatment_version_id = ${modelVersionId}::int))
+    ORDER BY a.id LIMIT 1) ab ON true`;
 const insert = (modelVersionId: number, runKey: string, from: Fragment) => sql`
   INSERT INTO predictions (match_id, model_version_id, run_key, p_home, p_draw, p_away, xg_home, xg_away,
-    predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away, features)
+    predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away, features, ab_test_id, ab_arm)
   SELECT match_id, ${modelVersionId}::int, ${runKey}::text, p_home, p_draw, p_away, xg_home, xg_away, predicted_outcome::"Outcome", confidence,
-    confidence_level, most_likely_home, most_likely_away, ${FEATURES_WITH_WEATHER}
-  FROM ${from}
+    confidence_level, most_likely_home, most_likely_away, ${FEATURES_WITH_WEATHER}, ab.ab_test_id, ab.ab_arm
+  FROM ${from} ${servedArm(modelVersionId)}
   ON CONFLICT (match_id, model_version_id, run_key) DO NOTHING`;
 
 /** A prediction for a match that no longer exists: the foreign key refuses the whole statement. */

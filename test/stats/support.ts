@@ -9,6 +9,7 @@ import { mlRetrain } from '../../queues/ml-retrain.js';
 import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 import { statsRoutes } from '../../src/app/routes/stats.js';
 import { driftRoutes } from '../../src/app/routes/drift.js';
+import { abTestRoutes } from '../../src/app/routes/ab-tests.js';
 import { cloneTestDatabase, uniquePrefix, type TestDatabase } from '../support/db.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 import { settled } from '../ml/support.js';
@@ -28,7 +29,7 @@ export function useStatsEngine(env: () => Record<string, string> = () => ({})): 
     ctx.db = await cloneTestDatabase();
     ctx.engine = await startTestEngine({
       databaseUrl: ctx.db.url, prefix: uniquePrefix(), queues: statsQueues(), env: { SCHEDULES_ENABLED: 'false', WORKER_QUEUES: statsQueues().map((q) => q.name).filter((n) => n !== mlRetrain.name).join(','), ...env() },
-      extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes, statsRoutes, driftRoutes],
+      extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes, statsRoutes, driftRoutes, abTestRoutes],
     });
   });
   afterAll(async () => {
