@@ -7,6 +7,11 @@ export const accuracyPayload = z.object({
   /** Only these versions (a finished match's versions); absent: every version (the nightly recomputation). */
   versionIds: z.array(int4Id()).min(1).max(200).optional(),
   trigger: z.enum(['full', 'match', 'manual']).default('manual'),
+  /**
+   * Score finished matches again before aggregating: "recent" (kick-off within 3 days: catches a missed
+   * full-time event; the nightly default), "all" (after a change of the scoring), "none".
+   */
+  rescore: z.enum(['none', 'recent', 'all']).default('none'),
 });
 
 /**
@@ -24,7 +29,7 @@ export const statsAccuracy = defineQueue({
   globalConcurrency: 1,
   retention: defaultRetention,
   // Nightly at 02:15 UTC, before the baseline's and the service's weekly fits.
-  schedule: { pattern: '15 2 * * *', tz: 'UTC', missed: 'run-once', payload: { trigger: 'full' } },
+  schedule: { pattern: '15 2 * * *', tz: 'UTC', missed: 'run-once', payload: { trigger: 'full', rescore: 'recent' } },
   recordRuns: true,
   handler: () => import('../pipelines/stats-accuracy/index.js').then((m) => m.run),
 });

@@ -21,6 +21,17 @@ export function binOf(p: number, bins: number): number {
 /** Sums per bin, which is also how the SQL stores them (so a table can be merged and re-derived). */
 export interface BinSums { n: number[]; sumP: number[]; hits: number[] }
 
+/** A stored table: dense (n, sumP, hits of every bin) or sparse (with `bin`, the indices present). */
+export type StoredBins = BinSums & { bin?: number[] };
+
+/** Pads a sparse stored table to `bins` bins (the SQL stores only the bins that hold forecasts). */
+export function densify(t: StoredBins, bins = 10): BinSums {
+  if (!t.bin) return t;
+  const d = emptyBins(bins);
+  t.bin.forEach((b, i) => { d.n[b] = Number(t.n[i]); d.sumP[b] = Number(t.sumP[i]); d.hits[b] = Number(t.hits[i]); });
+  return d;
+}
+
 export function emptyBins(bins: number): BinSums {
   return { n: new Array(bins).fill(0), sumP: new Array(bins).fill(0), hits: new Array(bins).fill(0) };
 }

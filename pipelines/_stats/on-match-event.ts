@@ -5,13 +5,16 @@ import { statsAb } from '../../queues/stats-ab.js';
 import { statsAccuracy } from '../../queues/stats-accuracy.js';
 import type { EngineDeps } from '../../src/engine.js';
 import { sql } from '../../src/db/sql.js';
+import { scoreMatches } from './accuracy/score.js';
 
 export const STATS_ON = new Set(['full-time', 'score-corrected']);
 
 export async function onMatchFinished(event: { matchId: number; kind: string; status?: string }, deps: Pick<EngineDeps, 'sql' | 'enqueue' | 'config'>): Promise<string[]> {
   if (!STATS_ON.has(event.kind)) return [];
-  const rows = await deps.sql.query<{ v: number }>(sql`SELECT DISTINCT model_version_id AS v FROM predictions WHERE match_id = ${event.matchId}::int ORDER BY 1`);
-  if (!rows.length) return [];
+  // Score the match now (one match: cheap; a replayed or corrected event overwrites the same rows), then
+  // let the debounced job aggregate.
+  if (!(await scoreMatches(deps.sql, { matchIds: [event.matchId] }))) return [];
+  const rows = await deps.sql.query<{ v: number }>(sql`SELECT model_version_id AS v FROM prediction_scores WHERE match_id = ${event.matchId}::int ORDER BY 1`);
   const versionIds = rows.map((r) => r.v);
   const ttlMs = deps.config.STATS_DEBOUNCE_MS;
   const debounce = (id: string) => (ttlMs > 0 ? { debounce: { id, ttlMs } } : {});

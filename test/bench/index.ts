@@ -7,6 +7,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   ingest: () => import('./ingest.js'),
   baseline: () => import('./baseline.js'),
   predict: () => import('./predict.js'),
+  aa: () => import('./aa.js'),
+  stats: () => import('./stats.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

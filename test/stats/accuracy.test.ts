@@ -54,7 +54,7 @@ beforeAll(async () => {
   lateMatch = (await seedMatches(ex, comp.id, [{ kickoff: ago(0.1), home: comp.teams[3]!, away: comp.teams[4]!, status: 'SECOND_HALF', homeScore: 0, awayScore: 0 }]))[0]!;
   preds.push({ matchId: lateMatch!, versionId: svc, p: [0.6, 0.25, 0.15] as Probs3, at: ago(1) });
   await seedPredictions(ex, preds);
-  const job = await runJob(s.engine, 'stats-accuracy', { trigger: 'full' });
+  const job = await runJob(s.engine, 'stats-accuracy', { trigger: 'full', rescore: 'all' });
   expect(job.state, job.failedReason).toBe('completed');
 });
 

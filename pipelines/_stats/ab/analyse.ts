@@ -50,7 +50,9 @@ export function analyse(s: AbSums, o: AbSettings, runningP = 1): AbAnalysis {
   const welch = c.n >= 2 && tr.n >= 2 && c.variance + tr.variance > 0 ? welchT(tr, c) : null;
   const srm = srmCheck([s.servedControl.n, s.servedTreatment.n], [1 - o.split, o.split], o.srmP);
   const healthy = srm.status !== 'mismatch';
-  const p = Math.min(runningP, seq.pValue);
+  // Looks start at the minimum sample: before it the plug-in variance is too noisy to let a small p carry
+  // forward in the running minimum (the always-valid guarantee assumes the variance is known).
+  const p = pm.n >= o.minSample ? Math.min(runningP, seq.pValue) : 1;
   const verdict = !healthy ? 'unhealthy' : pm.n >= o.minSample && p < o.alpha ? (pm.mean < 0 ? 'treatment' : 'control') : 'continue';
   return {
     n: pm.n, controlLoss: s.controlMean, treatmentLoss: s.treatmentMean,

@@ -3,7 +3,7 @@
 import type { Executor } from '../../../src/db/executor.js';
 import { sql } from '../../../src/db/sql.js';
 import { utc } from '../../../src/time.js';
-import { calibrationErrors, reliability, type BinSums } from '../calibration.js';
+import { calibrationErrors, densify, reliability, type BinSums, type StoredBins } from '../calibration.js';
 import { rpsOf, scoredRows } from './scored.js';
 import { ALL_LEAGUES, type StatsWindow } from './recompute.js';
 
@@ -22,7 +22,7 @@ export interface StatRow {
   rps: number | null;
   ece: number | null;
   mce: number | null;
-  reliability: Record<string, BinSums | number>;
+  reliability: Record<string, StoredBins | number>;
   yardsticks: Record<string, unknown>;
   trigger: string;
 }
@@ -44,8 +44,8 @@ export async function statsHistory(ex: Executor, versionId: number, league: stri
 
 /** A stored row as the API shows it: scores, calibration errors, the reliability tables derived from the sums. */
 export function statView(r: StatRow) {
-  const rel = r.reliability as Record<string, BinSums>;
-  const table = (t: string) => (rel[t] ? { bins: reliability(rel[t]!), ...calibrationErrors(rel[t]!) } : null);
+  const rel = r.reliability as Record<string, StoredBins>;
+  const table = (t: string) => { if (!rel[t]) return null; const d = densify(rel[t]!); return { bins: reliability(d), ...calibrationErrors(d) }; };
   return {
     league: r.league, window: r.window, computedAt: r.computed_at.toISOString(), windowFrom: r.window_from?.toISOString() ?? null,
     n: r.n, invalidPredictions: r.invalid,

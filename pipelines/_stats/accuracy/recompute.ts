@@ -2,16 +2,16 @@
 // statement in PostgreSQL (no prediction row travels to Node) and stored as new model_stats rows.
 //
 // Shape of the statement, chosen so the 1M-row part is one aggregation pass:
-//  1. scored: each version's last pre-kick-off prediction per finished match (scored.ts);
+//  1. prediction_scores holds each version's scored last pre-kick-off prediction per finished match
+//     (score.ts writes it when a match finishes), with the yardsticks' scores on the same match;
 //  2. cells: one GROUP BY over those rows into (version, competition, age class, in-season, and the four
 //     reliability bins) with plain sums: a few thousand rows whatever the number of predictions;
 //  3. everything else (windows, the "all" league, reliability tables, ECE) rolls up the cells.
 // Windows are unions of age classes (7 d ⊂ 30 d ⊂ 90 d ⊂ all) and the in-season flag, so one pass serves all five.
 // Yardsticks on the same matches: the reference forecast (source REFERENCE) and the ACTIVE baseline.
-import type { Executor } from '../../../src/db/executor.js';
+import { tx, type PoolExecutor } from '../../../src/db/executor.js';
 import { sql, type Fragment } from '../../../src/db/sql.js';
 import { utc } from '../../../src/time.js';
-import { argmaxOf, binOf, brierOf, logLossOf, rpsOf, scoredRows, type ScoredScope } from './scored.js';
 
 export const WINDOWS = ['7d', '30d', '90d', 'season', 'all'] as const;
 export type StatsWindow = (typeof WINDOWS)[number];
@@ -19,64 +19,42 @@ export const ALL_LEAGUES = 'all';
 
 export interface RecomputeResult { rows: number; ms: number }
 
-function statement(now: Date, scope: ScoredScope, trigger: string): Fragment {
-  const o = sql`s.o`;
-  const m = { ph: sql`s.ph`, pd: sql`s.pd`, pa: sql`s.pa` };
-  const ref = { ph: sql`r.ph`, pd: sql`r.pd`, pa: sql`r.pa` };
-  const base = { ph: sql`b.ph`, pd: sql`b.pd`, pa: sql`b.pa` };
+const WORK_MEM = '128MB';
+
+function statement(now: Date, versionIds: readonly number[] | undefined, trigger: string): Fragment {
   const at = sql`${utc(now)}::timestamp`;
-  // Five sums of one forecaster's scores on the rows where `present` holds: n, RPS, Brier, log loss, hits
-  // (named by the column list of the cells CTE).
-  const sums = (f: typeof m, present: Fragment) => sql`
-    count(*) FILTER (WHERE ${present}),
-    sum(${rpsOf(f.ph, f.pd, o)}) FILTER (WHERE ${present}),
-    sum(${brierOf(f.ph, f.pd, f.pa, o)}) FILTER (WHERE ${present}),
-    sum(${logLossOf(f.ph, f.pd, f.pa, o)}) FILTER (WHERE ${present}),
-    sum((${argmaxOf(f.ph, f.pd, f.pa)} = ${o})::int) FILTER (WHERE ${present})`;
   return sql`
   WITH seasons AS (
     SELECT competition_id, max(season) AS season FROM matches WHERE season IS NOT NULL GROUP BY competition_id
   ),
-  scored AS MATERIALIZED (${scoredRows(scope)}),
-  refs AS (
-    SELECT DISTINCT ON (match_id) match_id, ph, pd, pa FROM scored
-    WHERE ok AND v IN (SELECT id FROM model_versions WHERE source = 'REFERENCE') ORDER BY match_id, v
-  ),
-  bases AS (
-    SELECT match_id, ph, pd, pa FROM scored
-    WHERE ok AND v = (SELECT id FROM model_versions WHERE source = 'BASELINE' AND stage = 'ACTIVE' ORDER BY promoted_at DESC NULLS LAST LIMIT 1)
-  ),
-  cells (v, c, age, in_season, bt, bh, bd, ba, invalid, n, r, b, l, h, sconf, sph, spd, spa, o0, o1, o2,
-         mr_n, mr_r, mr_b, mr_l, mr_h, rr_n, rr_r, rr_b, rr_l, rr_h, mb_n, mb_r, mb_b, mb_l, mb_h, bb_n, bb_r, bb_b, bb_l, bb_h) AS (
-    SELECT s.v, s.c,
+  -- One pass over the scored rows: plain sums per (version, competition, age class, in-season, bins).
+  cells AS (
+    SELECT s.model_version_id AS v, s.competition_id AS c,
       CASE WHEN s.kickoff >= ${at} - interval '7 days' THEN 0 WHEN s.kickoff >= ${at} - interval '30 days' THEN 1
            WHEN s.kickoff >= ${at} - interval '90 days' THEN 2 ELSE 3 END AS age,
-      coalesce(s.season = se.season, false) AS in_season,
-      CASE WHEN s.ok THEN ${binOf(sql`greatest(s.ph, s.pd, s.pa)`)} ELSE -1 END AS bt,
-      CASE WHEN s.ok THEN ${binOf(sql`s.ph`)} ELSE -1 END AS bh,
-      CASE WHEN s.ok THEN ${binOf(sql`s.pd`)} ELSE -1 END AS bd,
-      CASE WHEN s.ok THEN ${binOf(sql`s.pa`)} ELSE -1 END AS ba,
-      count(*) FILTER (WHERE NOT s.ok),
-      ${sums(m, sql`s.ok`)},
-      sum(greatest(s.ph, s.pd, s.pa)) FILTER (WHERE s.ok),
-      sum(s.ph) FILTER (WHERE s.ok), sum(s.pd) FILTER (WHERE s.ok), sum(s.pa) FILTER (WHERE s.ok),
-      count(*) FILTER (WHERE s.ok AND s.o = 0), count(*) FILTER (WHERE s.ok AND s.o = 1), count(*) FILTER (WHERE s.ok AND s.o = 2),
-      ${sums(m, sql`s.ok AND r.match_id IS NOT NULL`)},
-      ${sums(ref, sql`s.ok AND r.match_id IS NOT NULL`)},
-      ${sums(m, sql`s.ok AND b.match_id IS NOT NULL`)},
-      ${sums(base, sql`s.ok AND b.match_id IS NOT NULL`)}
-    FROM scored s
-    LEFT JOIN seasons se ON se.competition_id = s.c
-    LEFT JOIN refs r ON r.match_id = s.match_id
-    LEFT JOIN bases b ON b.match_id = s.match_id
+      s.season,
+      s.bin_top AS bt, s.bin_home AS bh, s.bin_draw AS bd, s.bin_away AS ba,
+      count(*) - count(s.rps) AS invalid, count(s.rps) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l, sum(s.hit) AS h,
+      sum(greatest(s.p_home, s.p_draw, s.p_away)) AS sconf, sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
+      sum((s.outcome = 0)::int) FILTER (WHERE s.valid) AS o0, sum((s.outcome = 1)::int) FILTER (WHERE s.valid) AS o1, sum((s.outcome = 2)::int) FILTER (WHERE s.valid) AS o2,
+      count(s.ref_rps) FILTER (WHERE s.valid) AS mr_n, sum(s.rps) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_r, sum(s.brier) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_b,
+      sum(s.log_loss) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_l, sum(s.hit) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_h,
+      sum(s.ref_rps) FILTER (WHERE s.valid) AS rr_r, sum(s.ref_brier) FILTER (WHERE s.valid) AS rr_b, sum(s.ref_log_loss) FILTER (WHERE s.valid) AS rr_l, sum(s.ref_hit) FILTER (WHERE s.valid) AS rr_h,
+      count(s.base_rps) FILTER (WHERE s.valid) AS mb_n, sum(s.rps) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_r, sum(s.brier) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_b,
+      sum(s.log_loss) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_l, sum(s.hit) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_h,
+      sum(s.base_rps) FILTER (WHERE s.valid) AS bb_r, sum(s.base_brier) FILTER (WHERE s.valid) AS bb_b, sum(s.base_log_loss) FILTER (WHERE s.valid) AS bb_l, sum(s.base_hit) FILTER (WHERE s.valid) AS bb_h
+    FROM prediction_scores s
+    ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
   ),
   windows (w, max_age, season_only, days) AS (
     VALUES ('7d', 0, false, 7), ('30d', 1, false, 30), ('90d', 2, false, 90), ('season', 3, true, NULL::int), ('all', 3, false, NULL::int)
   ),
+  -- The in-season flag is decided here, on the few cells, not on every scored row.
   placed AS (
     SELECT c.*, w.w, coalesce(co.slug, co.provider_id) AS league
-    FROM cells c JOIN windows w ON c.age <= w.max_age AND (NOT w.season_only OR c.in_season)
+    FROM cells c LEFT JOIN seasons se ON se.competition_id = c.c
+    JOIN windows w ON c.age <= w.max_age AND (NOT w.season_only OR coalesce(c.season = se.season, false))
     JOIN competitions co ON co.id = c.c
   ),
   -- Every cell counts for its league and for "all".
@@ -100,17 +78,12 @@ function statement(now: Date, scope: ScoredScope, trigger: string): Fragment {
       UNION ALL SELECT v, lg, w, 'away', ba, n, spa, o2 FROM keyed
     ) x WHERE bin >= 0 GROUP BY v, lg, w, t, bin
   ),
+  -- Sparse tables (only the bins with forecasts); readers pad them to 10 bins (calibration.ts densify).
   tables AS (
-    SELECT k.v, k.lg, k.w, t.t,
-      jsonb_build_object('n', array_agg(coalesce(b.cnt, 0) ORDER BY g.bin), 'sumP', array_agg(coalesce(b.sp, 0) ORDER BY g.bin),
-                         'hits', array_agg(coalesce(b.hits, 0) ORDER BY g.bin)) AS tab,
-      sum(abs(coalesce(b.hits, 0) - coalesce(b.sp, 0))) AS gap_sum,
-      max(abs(b.hits - b.sp) / nullif(b.cnt, 0)) AS gap_max
-    FROM (SELECT DISTINCT v, lg, w FROM binned) k
-    CROSS JOIN (VALUES ('top'), ('home'), ('draw'), ('away')) AS t (t)
-    CROSS JOIN generate_series(0, 9) AS g (bin)
-    LEFT JOIN binned b ON b.v = k.v AND b.lg = k.lg AND b.w = k.w AND b.t = t.t AND b.bin = g.bin
-    GROUP BY k.v, k.lg, k.w, t.t
+    SELECT v, lg, w, t,
+      jsonb_build_object('bin', array_agg(bin ORDER BY bin), 'n', array_agg(cnt ORDER BY bin), 'sumP', array_agg(sp ORDER BY bin), 'hits', array_agg(hits ORDER BY bin)) AS tab,
+      sum(abs(hits - sp)) AS gap_sum, max(abs(hits - sp) / cnt) AS gap_max
+    FROM binned GROUP BY v, lg, w, t
   ),
   reliability AS (
     SELECT v, lg, w, jsonb_object_agg(t, tab) || jsonb_build_object('bins', 10) AS rel,
@@ -140,8 +113,13 @@ function statement(now: Date, scope: ScoredScope, trigger: string): Fragment {
  * Recomputes and stores the statistics. Without a scope: every version, league and window (the nightly
  * full recomputation). With `versionIds`: only those versions (a finished match's incremental update).
  */
-export async function recomputeAccuracy(ex: Executor, o: { now?: Date; scope?: ScoredScope; trigger?: string } = {}): Promise<RecomputeResult> {
+export async function recomputeAccuracy(ex: PoolExecutor, o: { now?: Date; versionIds?: readonly number[]; trigger?: string } = {}): Promise<RecomputeResult> {
   const started = performance.now();
-  const rows = await ex.execute(statement(o.now ?? new Date(), o.scope ?? {}, o.trigger ?? 'full'));
+  // Enough memory for the aggregation to stay a hash aggregate in memory instead of an on-disk sort.
+  const rows = await tx(ex, async (t) => {
+    // JIT compilation costs more than it saves on this statement (~100 ms of compiling for a 1M-row pass).
+    await t.query(sql`SELECT set_config('work_mem', ${WORK_MEM}, true), set_config('jit', 'off', true)`);
+    return t.execute(statement(o.now ?? new Date(), o.versionIds, o.trigger ?? 'full'));
+  });
   return { rows, ms: performance.now() - started };
 }

@@ -4,6 +4,7 @@
 // The formulas are those of ../scores.ts (RPS with ½, Brier over 3 classes, log loss clipped at 1e-15,
 // arg-max ties to H then D then A), written once more here so PostgreSQL computes them next to the data.
 import { sql, type Fragment } from '../../../src/db/sql.js';
+import { utc } from '../../../src/time.js';
 
 /** Statuses a 1X2 forecast is settled on. After extra time or penalties the 90 minutes were a draw. */
 export const SETTLED = sql`('FULL_TIME', 'AFTER_EXTRA_TIME', 'AFTER_PENALTIES')`;
@@ -16,6 +17,8 @@ export const VALID = sql`(p.p_home BETWEEN 0 AND 1 AND p.p_draw BETWEEN 0 AND 1 
 
 export interface ScoredScope {
   versionIds?: readonly number[];
+  /** Matches kicking off on or after this instant. */
+  since?: Date;
   competitionIds?: readonly number[];
   matchIds?: readonly number[];
 }
@@ -34,6 +37,7 @@ export function scoredRows(scope: ScoredScope = {}): Fragment {
       ${scope.versionIds ? sql`AND p.model_version_id = ANY(${scope.versionIds}::int[])` : sql.empty}
       ${scope.competitionIds ? sql`AND m.competition_id = ANY(${scope.competitionIds}::int[])` : sql.empty}
       ${scope.matchIds ? sql`AND p.match_id = ANY(${scope.matchIds}::int[])` : sql.empty}
+      ${scope.since ? sql`AND m.kickoff >= ${utc(scope.since)}::timestamp` : sql.empty}
     ORDER BY p.model_version_id, p.match_id, p.created_at DESC, p.id DESC`;
 }
 

@@ -26,6 +26,7 @@ export const backfillVersion = (refitDays: number) => `${BASELINE_MODEL_VERSION}
 export const backfillRunKey = (refitDays: number) => `backfill:refit-${refitDays}d`;
 
 export interface LoadCounts {
+  competitionId: number;
   matches: number;
   predictions: number;
   reference: number;
@@ -40,7 +41,7 @@ export async function ensureVersion(db: Db, source: ModelSource, name: string, v
   return (await register(db, { source, name, version, metrics: metrics as never }, () => false)).version.id;
 }
 
-async function loadMatches(ex: Executor, r: ComputeResult): Promise<{ ids: Map<string, number>; inserted: number }> {
+async function loadMatches(ex: Executor, r: ComputeResult): Promise<{ ids: Map<string, number>; inserted: number; competitionId: number }> {
   await ex.execute(sql`INSERT INTO competitions (provider, provider_id, slug, name, updated_at)
     VALUES (${PROVIDER}, ${r.league}, ${r.league}, ${LEAGUE_NAMES[r.league] ?? r.league}, now()) ON CONFLICT (provider, provider_id) DO NOTHING`);
   const { id: competitionId } = await ex.one<{ id: number }>(sql`SELECT id FROM competitions WHERE provider = ${PROVIDER} AND provider_id = ${r.league}`);
@@ -61,7 +62,7 @@ async function loadMatches(ex: Executor, r: ComputeResult): Promise<{ ids: Map<s
   const keys = r.matches.map((m) => m.key);
   const ids = new Map((await ex.query<{ id: number; provider_id: string }>(sql`
     SELECT id, provider_id FROM matches WHERE provider = ${PROVIDER} AND provider_id = ANY(${keys}::text[])`)).map((m) => [m.provider_id, m.id]));
-  return { ids, inserted };
+  return { ids, inserted, competitionId };
 }
 
 interface Row { matchId: number; at: number; p: [number, number, number]; xg: [number, number] | null; score: [number, number] | null; features: Record<string, number> | null }
@@ -89,7 +90,7 @@ async function insertPredictions(ex: Executor, versionId: number, runKey: string
  * reference version (null: do not store the closing odds).
  */
 export async function loadLeague(ex: Executor, r: ComputeResult, versions: Map<number, number>, referenceId: number | null, cutoffs: Cutoffs): Promise<LoadCounts> {
-  const { ids, inserted: matches } = await loadMatches(ex, r);
+  const { ids, inserted: matches, competitionId } = await loadMatches(ex, r);
   let rejected = 0;
   const check = (rows: Row[]) => rows.filter((row) => (invalidForecast(row.p) ? (rejected++, false) : true));
   let predictions = 0;
@@ -114,5 +115,5 @@ export async function loadLeague(ex: Executor, r: ComputeResult, versions: Map<n
       SELECT ${PROVIDER}, k, raw::jsonb, e FROM ${sql.unnest([[r.quarantined.map((q) => q.recordKey), 'text'], [r.quarantined.map((q) => JSON.stringify(q.raw)), 'text'], [r.quarantined.map((q) => q.reason), 'text']])} AS u (k, raw, e)
       ON CONFLICT (source, record_key) DO NOTHING`);
   }
-  return { matches, predictions, reference, quarantined, rejected };
+  return { competitionId, matches, predictions, reference, quarantined, rejected };
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../../../src/logger.js';
 import { BASELINE_MODEL_NAME } from '../../_baseline-model/model.js';
 import type { Cutoffs } from '../../_ml/store.js';
 import { recomputeAccuracy } from '../accuracy/recompute.js';
+import { scoreMatches } from '../accuracy/score.js';
 import { mapLimit, runInThread } from '../threads.js';
 import type { ComputeRequest, ComputeResult } from './compute.js';
 import { backfillVersion, ensureVersion, loadLeague, REFERENCE_MODEL_NAME, REFERENCE_VERSION, type LoadCounts } from './load.js';
@@ -66,7 +67,8 @@ export async function backfill(deps: { db: Db; sql: PoolExecutor; log: Logger; c
   const ids = [...versions.values(), ...(referenceId !== null ? [referenceId] : [])];
   const wrote = Object.values(out).some((c) => c.matches + c.predictions + c.reference > 0);
   // Nothing new: the statistics are those of the last run (a second run writes nothing at all).
-  const stats = wrote ? await recomputeAccuracy(deps.sql, { scope: { versionIds: ids }, trigger: 'backfill' }) : { rows: 0 };
+  if (wrote) await scoreMatches(deps.sql, { competitionIds: Object.values(out).map((c) => c.competitionId) });
+  const stats = wrote ? await recomputeAccuracy(deps.sql, { versionIds: ids, trigger: 'backfill' }) : { rows: 0 };
   return {
     leagues: out,
     versions: Object.fromEntries([...versions].map(([d, id]) => [backfillVersion(d), id])),

@@ -10,7 +10,7 @@ import { DAY_MS } from '../../time.js';
 import { ALL_LEAGUES, WINDOWS, type StatsWindow } from '../../../pipelines/_stats/accuracy/recompute.js';
 import { currentStats, leaderboard, statsHistory, statView } from '../../../pipelines/_stats/accuracy/read.js';
 import { reliabilitySvg } from '../../../pipelines/_stats/accuracy/svg.js';
-import type { BinSums } from '../../../pipelines/_stats/calibration.js';
+import { densify, type BinSums, type StoredBins } from '../../../pipelines/_stats/calibration.js';
 
 const idParam = z.object({ id: int4IdParam() });
 const league = text(100).regex(/^[A-Za-z0-9_.-]+$/, 'must be a league slug (eng.1, E0) or "all"');
@@ -75,7 +75,8 @@ export function statsRoutes(app: FastifyInstance, ctx: HttpContext) {
     const v = await version(p.data.id);
     await knownLeague(q.data.league);
     const [row] = await pg(currentStats(ctx.sql, v.id, { league: q.data.league, window: q.data.window }));
-    const rel = (row?.reliability ?? {}) as Record<string, BinSums>;
+    const stored = (row?.reliability ?? {}) as Record<string, StoredBins>;
+    const rel = Object.fromEntries(Object.entries(stored).filter(([, t]) => typeof t === 'object').map(([k, t]) => [k, densify(t)])) as Record<string, BinSums>;
     const title = `${v.name} ${v.version} · ${q.data.league} · ${q.data.window} · n=${row?.n ?? 0}`;
     return reply.type('image/svg+xml').send(reliabilitySvg(title, { top: rel.top, home: rel.home, draw: rel.draw, away: rel.away }));
   });

@@ -108,6 +108,39 @@ CREATE TABLE "ab_test_matches" (
     CONSTRAINT "ab_test_matches_pkey" PRIMARY KEY ("ab_test_id","match_id")
 );
 
+-- CreateTable
+CREATE TABLE "prediction_scores" (
+    "model_version_id" INTEGER NOT NULL,
+    "match_id" INTEGER NOT NULL,
+    "competition_id" INTEGER NOT NULL,
+    "kickoff" TIMESTAMP(3) NOT NULL,
+    "season" TEXT,
+    "outcome" INTEGER NOT NULL,
+    "valid" BOOLEAN NOT NULL,
+    "p_home" DOUBLE PRECISION,
+    "p_draw" DOUBLE PRECISION,
+    "p_away" DOUBLE PRECISION,
+    "rps" DOUBLE PRECISION,
+    "brier" DOUBLE PRECISION,
+    "log_loss" DOUBLE PRECISION,
+    "hit" INTEGER,
+    "bin_top" SMALLINT NOT NULL DEFAULT -1,
+    "bin_home" SMALLINT NOT NULL DEFAULT -1,
+    "bin_draw" SMALLINT NOT NULL DEFAULT -1,
+    "bin_away" SMALLINT NOT NULL DEFAULT -1,
+    "ref_rps" DOUBLE PRECISION,
+    "ref_brier" DOUBLE PRECISION,
+    "ref_log_loss" DOUBLE PRECISION,
+    "ref_hit" INTEGER,
+    "base_rps" DOUBLE PRECISION,
+    "base_brier" DOUBLE PRECISION,
+    "base_log_loss" DOUBLE PRECISION,
+    "base_hit" INTEGER,
+    "scored_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "prediction_scores_pkey" PRIMARY KEY ("model_version_id","match_id")
+);
+
 -- CreateIndex
 CREATE INDEX "model_stats_model_version_id_league_window_computed_at_idx" ON "model_stats"("model_version_id", "league", "window", "computed_at");
 
@@ -131,6 +164,9 @@ CREATE INDEX "ab_tests_status_idx" ON "ab_tests"("status");
 
 -- CreateIndex
 CREATE INDEX "ab_test_matches_ab_test_id_kickoff_idx" ON "ab_test_matches"("ab_test_id", "kickoff");
+
+-- CreateIndex
+CREATE INDEX "prediction_scores_match_id_idx" ON "prediction_scores"("match_id");
 
 -- CreateIndex
 CREATE INDEX "predictions_model_version_id_match_id_idx" ON "predictions"("model_version_id", "match_id");
