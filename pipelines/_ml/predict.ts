@@ -2,6 +2,7 @@
 // choose the model → call it (the ML service, or the baseline when the service is unset or down) →
 // store predictions and per-match errors under the version that actually answered. The service path is a
 // batch's hot loop: one HTTP call and one INSERT, with the registry lookups cached in the process.
+import { sql } from '../../src/db/sql.js';
 import type { Logger } from '../../src/logger.js';
 import { ModelSource } from '../../src/generated/prisma/client.js';
 import { CircuitOpenError, UpstreamClientError, UpstreamError, UpstreamRetryAfterError } from '../../src/upstream/errors.js';
@@ -51,7 +52,64 @@ export function fallbackReason(err: unknown, finalAttempt: boolean): PredictOutc
   return null;
 }
 
+/**
+ * Predicts with the version asked for (or the active one), then with the yardsticks the statistics need on
+ * the same matches (pipelines/_stats): the built-in baseline whenever the ML service answered, and the
+ * other arm of every running A/B test the answering version is an arm of ("both arms predict every match").
+ * Those extra runs have run keys of their own and never fail the served one.
+ */
 export async function predictMatches(deps: MlEngineDeps, req: PredictRequest): Promise<PredictOutcome> {
+  const served = await predictServed(deps, req);
+  try {
+    await predictYardsticks(deps, req, served);
+  } catch (err) {
+    req.log.warn({ err: (err as Error).message }, 'yardstick or A/B arm predictions failed (the served predictions are stored)');
+  }
+  return served;
+}
+
+const ARMS_TTL_MS = 10_000;
+let armsCache: { at: number; tests: Promise<Array<{ id: number; control: number; treatment: number }>> } | null = null;
+
+/** Running A/B tests, cached briefly: the prediction hot path asks on every chunk. */
+function runningTests(deps: MlEngineDeps) {
+  if (!armsCache || Date.now() - armsCache.at > ARMS_TTL_MS) {
+    const tests = deps.sql.query<{ id: number; control: number; treatment: number }>(sql`
+      SELECT id, control_version_id AS control, treatment_version_id AS treatment FROM ab_tests WHERE status = 'running'`).catch(() => []);
+    armsCache = { at: Date.now(), tests };
+  }
+  return armsCache.tests;
+}
+
+async function predictYardsticks(deps: MlEngineDeps, req: PredictRequest, served: PredictOutcome): Promise<void> {
+  const done = new Set(served.byModel.map((m) => m.modelVersionId));
+  const extra: Array<{ versionId: number; runKey: string }> = [];
+  if (served.fallback === null && served.byModel.some((m) => m.source === ModelSource.ML_SERVICE)) {
+    const base = await activeVersion(deps.db, ModelSource.BASELINE);
+    if (base && !done.has(base.id)) extra.push({ versionId: base.id, runKey: `${req.runKey}:baseline` });
+  }
+  for (const t of await runningTests(deps)) {
+    for (const [mine, other] of [[t.control, t.treatment], [t.treatment, t.control]] as const) {
+      if (done.has(mine) && !done.has(other)) extra.push({ versionId: other, runKey: `${req.runKey}:ab-${t.id}` });
+    }
+  }
+  for (const e of extra) {
+    if (done.has(e.versionId)) continue;
+    done.add(e.versionId);
+    const v = await deps.db.modelVersion.findUnique({ where: { id: e.versionId }, select: { id: true, source: true, version: true } });
+    if (!v || v.source === ModelSource.REFERENCE) continue;
+    if (v.source === ModelSource.BASELINE) {
+      const matches = await deps.db.match.findMany({ where: { id: { in: [...req.matchIds] } }, select: { id: true, homeTeamId: true, awayTeamId: true, kickoff: true, competitionId: true } });
+      await storeBaseline(deps, { ...req, runKey: e.runKey }, matches, v);
+    } else if (deps.ml) {
+      const ml = deps.ml;
+      const answer = await deps.mlCallSlots.run(() => ml.batchPredict(req.matchIds, { modelVersion: v.version, signal: req.signal, requestId: e.runKey }), req.signal);
+      await storeServiceAnswer(deps, e.runKey, answer);
+    }
+  }
+}
+
+async function predictServed(deps: MlEngineDeps, req: PredictRequest): Promise<PredictOutcome> {
   const { db } = deps;
   const target = req.modelVersion ? await findVersion(db, req.modelVersion, deps.ml ? ModelSource.ML_SERVICE : ModelSource.BASELINE, deps.mlVersions) : null;
   let fallback: PredictOutcome['fallback'] = null;

@@ -21,32 +21,41 @@ export interface RecomputeResult { rows: number; ms: number }
 
 const WORK_MEM = '128MB';
 
+/**
+ * The one pass over the scored rows, as its own statement: CREATE TABLE AS may run in parallel (an INSERT
+ * … SELECT may not), so PostgreSQL's parallel workers share the scan and the partial aggregation.
+ */
+function cellsStatement(now: Date, versionIds: readonly number[] | undefined): Fragment {
+  const at = sql`${utc(now)}::timestamp`;
+  return sql`CREATE TEMP TABLE stats_cells ON COMMIT DROP AS
+
+      SELECT s.model_version_id AS v, s.competition_id AS c,
+        CASE WHEN s.kickoff >= ${at} - interval '7 days' THEN 0 WHEN s.kickoff >= ${at} - interval '30 days' THEN 1
+             WHEN s.kickoff >= ${at} - interval '90 days' THEN 2 ELSE 3 END AS age,
+        s.season,
+        s.bin_top AS bt, s.bin_home AS bh, s.bin_draw AS bd, s.bin_away AS ba,
+        count(*) - count(s.rps) AS invalid, count(s.rps) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l, sum(s.hit) AS h,
+        sum(greatest(s.p_home, s.p_draw, s.p_away)) AS sconf, sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
+        sum((s.outcome = 0)::int) FILTER (WHERE s.valid) AS o0, sum((s.outcome = 1)::int) FILTER (WHERE s.valid) AS o1, sum((s.outcome = 2)::int) FILTER (WHERE s.valid) AS o2,
+        count(s.ref_rps) FILTER (WHERE s.valid) AS mr_n, sum(s.rps) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_r, sum(s.brier) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_b,
+        sum(s.log_loss) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_l, sum(s.hit) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_h,
+        sum(s.ref_rps) FILTER (WHERE s.valid) AS rr_r, sum(s.ref_brier) FILTER (WHERE s.valid) AS rr_b, sum(s.ref_log_loss) FILTER (WHERE s.valid) AS rr_l, sum(s.ref_hit) FILTER (WHERE s.valid) AS rr_h,
+        count(s.base_rps) FILTER (WHERE s.valid) AS mb_n, sum(s.rps) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_r, sum(s.brier) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_b,
+        sum(s.log_loss) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_l, sum(s.hit) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_h,
+        sum(s.base_rps) FILTER (WHERE s.valid) AS bb_r, sum(s.base_brier) FILTER (WHERE s.valid) AS bb_b, sum(s.base_log_loss) FILTER (WHERE s.valid) AS bb_l, sum(s.base_hit) FILTER (WHERE s.valid) AS bb_h
+      FROM prediction_scores s
+      ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+    `;
+}
+
 function statement(now: Date, versionIds: readonly number[] | undefined, trigger: string): Fragment {
   const at = sql`${utc(now)}::timestamp`;
   return sql`
   WITH seasons AS (
     SELECT competition_id, max(season) AS season FROM matches WHERE season IS NOT NULL GROUP BY competition_id
   ),
-  -- One pass over the scored rows: plain sums per (version, competition, age class, in-season, bins).
-  cells AS (
-    SELECT s.model_version_id AS v, s.competition_id AS c,
-      CASE WHEN s.kickoff >= ${at} - interval '7 days' THEN 0 WHEN s.kickoff >= ${at} - interval '30 days' THEN 1
-           WHEN s.kickoff >= ${at} - interval '90 days' THEN 2 ELSE 3 END AS age,
-      s.season,
-      s.bin_top AS bt, s.bin_home AS bh, s.bin_draw AS bd, s.bin_away AS ba,
-      count(*) - count(s.rps) AS invalid, count(s.rps) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l, sum(s.hit) AS h,
-      sum(greatest(s.p_home, s.p_draw, s.p_away)) AS sconf, sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
-      sum((s.outcome = 0)::int) FILTER (WHERE s.valid) AS o0, sum((s.outcome = 1)::int) FILTER (WHERE s.valid) AS o1, sum((s.outcome = 2)::int) FILTER (WHERE s.valid) AS o2,
-      count(s.ref_rps) FILTER (WHERE s.valid) AS mr_n, sum(s.rps) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_r, sum(s.brier) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_b,
-      sum(s.log_loss) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_l, sum(s.hit) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_h,
-      sum(s.ref_rps) FILTER (WHERE s.valid) AS rr_r, sum(s.ref_brier) FILTER (WHERE s.valid) AS rr_b, sum(s.ref_log_loss) FILTER (WHERE s.valid) AS rr_l, sum(s.ref_hit) FILTER (WHERE s.valid) AS rr_h,
-      count(s.base_rps) FILTER (WHERE s.valid) AS mb_n, sum(s.rps) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_r, sum(s.brier) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_b,
-      sum(s.log_loss) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_l, sum(s.hit) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_h,
-      sum(s.base_rps) FILTER (WHERE s.valid) AS bb_r, sum(s.base_brier) FILTER (WHERE s.valid) AS bb_b, sum(s.base_log_loss) FILTER (WHERE s.valid) AS bb_l, sum(s.base_hit) FILTER (WHERE s.valid) AS bb_h
-    FROM prediction_scores s
-    ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-  ),
+  cells AS (SELECT * FROM stats_cells),
   windows (w, max_age, season_only, days) AS (
     VALUES ('7d', 0, false, 7), ('30d', 1, false, 30), ('90d', 2, false, 90), ('season', 3, true, NULL::int), ('all', 3, false, NULL::int)
   ),
@@ -119,7 +128,9 @@ export async function recomputeAccuracy(ex: PoolExecutor, o: { now?: Date; versi
   const rows = await tx(ex, async (t) => {
     // JIT compilation costs more than it saves on this statement (~100 ms of compiling for a 1M-row pass).
     await t.query(sql`SELECT set_config('work_mem', ${WORK_MEM}, true), set_config('jit', 'off', true)`);
-    return t.execute(statement(o.now ?? new Date(), o.versionIds, o.trigger ?? 'full'));
+    const now = o.now ?? new Date();
+    await t.execute(cellsStatement(now, o.versionIds));
+    return t.execute(statement(now, o.versionIds, o.trigger ?? 'full'));
   });
   return { rows, ms: performance.now() - started };
 }

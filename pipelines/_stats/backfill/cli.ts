@@ -64,9 +64,9 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     const res = await backfill({ db, sql: executor(pool), log, cutoffs: config.CONFIDENCE_CUTOFFS }, opts);
     console.log(`backfilled in ${(res.ms / 1000).toFixed(1)} s; versions: ${Object.entries(res.versions).map(([v, id]) => `${v} (id ${id})`).join(', ')}` +
-      `${res.referenceVersionId !== null ? `; reference id ${res.referenceVersionId}` : ''}; ${res.statsRows} statistics rows`);
+      `${res.referenceVersionId !== null ? `; reference id ${res.referenceVersionId}` : ''}; scoring ${(res.scoreMs / 1000).toFixed(1)} s, ${res.statsRows} statistics rows in ${(res.statsMs / 1000).toFixed(1)} s`);
     for (const [league, c] of Object.entries(res.leagues)) {
-      console.log(`${league.padEnd(4)} matches +${c.matches}, predictions +${c.predictions}, reference +${c.reference}, quarantined +${c.quarantined}, rejected ${c.rejected} (${(c.cpuMs / 1000).toFixed(1)} s CPU)`);
+      console.log(`${league.padEnd(4)} matches +${c.matches}, predictions +${c.predictions}, reference +${c.reference}, quarantined +${c.quarantined}, rejected ${c.rejected} (walk-forward ${(c.computeMs / 1000).toFixed(1)} s wall, ${(c.cpuMs / 1000).toFixed(1)} s CPU; database ${(c.loadMs / 1000).toFixed(1)} s)`);
     }
     // The statistics as stored, on the matches each version shares with the reference forecast.
     const rows = await executor(pool).query<{ version: string; league: string; n: number; rps: number; yardsticks: { reference?: { n: number; model: { rps: number }; yardstick: { rps: number } } } }>(sql`

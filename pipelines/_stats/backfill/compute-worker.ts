@@ -1,9 +1,10 @@
-// Worker-thread entry of the backfill's CPU part (see ../threads.ts).
-import { parentPort, workerData } from 'node:worker_threads';
+// Entry of the backfill's CPU part in a child process (see ../threads.ts runInProcess): one request, one answer.
 import { computeLeague, type ComputeRequest } from './compute.js';
 
-try {
-  parentPort!.postMessage({ ok: true, value: computeLeague(workerData as ComputeRequest) });
-} catch (err) {
-  parentPort!.postMessage({ ok: false, error: (err as Error).stack ?? String(err) });
-}
+process.once('message', (req: ComputeRequest) => {
+  try {
+    process.send!({ ok: true, value: computeLeague(req) });
+  } catch (err) {
+    process.send!({ ok: false, error: (err as Error).stack ?? String(err) });
+  }
+});

@@ -1,5 +1,5 @@
-// The backfill: every league computed in a worker thread (two at a time: the CPU-bound walk-forward,
-// as `npm run eval` runs two leagues in parallel), stored as each finishes, then the statistics of the
+// The backfill: every league computed in a child process (two at a time: the CPU-bound walk-forward,
+// as `npm run eval` runs two leagues in parallel, in processes of their own), stored as each finishes, then the statistics of the
 // backfilled versions recomputed. Shared by the ml-backfill job and the CLI.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { BASELINE_MODEL_NAME } from '../../_baseline-model/model.js';
 import type { Cutoffs } from '../../_ml/store.js';
 import { recomputeAccuracy } from '../accuracy/recompute.js';
 import { scoreMatches } from '../accuracy/score.js';
-import { mapLimit, runInThread } from '../threads.js';
+import { mapLimit, runInProcess } from '../threads.js';
 import type { ComputeRequest, ComputeResult } from './compute.js';
 import { backfillVersion, ensureVersion, loadLeague, REFERENCE_MODEL_NAME, REFERENCE_VERSION, type LoadCounts } from './load.js';
 
@@ -29,10 +29,12 @@ export interface BackfillOptions {
 }
 
 export interface BackfillResult {
-  leagues: Record<string, LoadCounts & { forecasts: number; cpuMs: number }>;
+  leagues: Record<string, LoadCounts & { forecasts: number; cpuMs: number; computeMs: number; loadMs: number }>;
   versions: Record<string, number>;
   referenceVersionId: number | null;
   statsRows: number;
+  scoreMs: number;
+  statsMs: number;
   ms: number;
 }
 
@@ -59,21 +61,27 @@ export async function backfill(deps: { db: Db; sql: PoolExecutor; log: Logger; c
   const out: BackfillResult['leagues'] = {};
   await mapLimit(leagues, o.threads ?? 2, async (league) => {
     const req: ComputeRequest = { data: o.data, history: o.history, league, refitDays: o.refitDays };
-    const r = await runInThread<ComputeResult>('backfill/compute-worker', req);
+    const t0 = performance.now();
+    const r = await runInProcess<ComputeResult>('backfill/compute-worker', req);
+    const t1 = performance.now();
     const counts = await loadLeague(deps.sql, r, versions, referenceId, deps.cutoffs);
-    out[league] = { ...counts, forecasts: r.policies.reduce((n, p) => n + p.forecasts.length, 0), cpuMs: Math.round(r.cpuMs) };
+    out[league] = { ...counts, forecasts: r.policies.reduce((n, p) => n + p.forecasts.length, 0), cpuMs: Math.round(r.cpuMs), computeMs: Math.round(t1 - t0), loadMs: Math.round(performance.now() - t1) };
     deps.log.info({ league, ...out[league] }, 'backfilled league');
   });
   const ids = [...versions.values(), ...(referenceId !== null ? [referenceId] : [])];
   const wrote = Object.values(out).some((c) => c.matches + c.predictions + c.reference > 0);
   // Nothing new: the statistics are those of the last run (a second run writes nothing at all).
+  const t2 = performance.now();
   if (wrote) await scoreMatches(deps.sql, { competitionIds: Object.values(out).map((c) => c.competitionId) });
+  const t3 = performance.now();
   const stats = wrote ? await recomputeAccuracy(deps.sql, { versionIds: ids, trigger: 'backfill' }) : { rows: 0 };
   return {
     leagues: out,
     versions: Object.fromEntries([...versions].map(([d, id]) => [backfillVersion(d), id])),
     referenceVersionId: referenceId,
     statsRows: stats.rows,
+    scoreMs: Math.round(t3 - t2),
+    statsMs: Math.round(performance.now() - t3),
     ms: Math.round(performance.now() - started),
   };
 }
