@@ -1,0 +1,78 @@
+// Per-agent concurrency across every replica, in priority order.
+//
+// Why not `deps.slots` alone: a slot bounds one call inside one run of a handler, but an agent-os task
+// runs for minutes across many runs (it defers between polls and holds no worker), and its agent's limit
+// must count it the whole time. So a task holds a lease under its own id (a stable token): each run of
+// its job extends it, the task's end releases it, and a process that dies lets it expire (LEASE_MS).
+//
+// A task that finds no free lease joins the agent's waiting line, ordered by priority then age (not by
+// arrival), and its job defers itself: it holds no worker while it waits. A free lease goes to the head
+// of the line first, so a CRITICAL task behind 1,000 LOW ones of the same agent starts next. Waiters that
+// stopped polling (their job was removed) leave the line after STALE_MS.
+import type { Redis } from 'ioredis';
+import { BULL_PRIORITY, type Priority } from './schemas.js';
+
+export const LEASE_MS = 120_000;
+const STALE_MS = 30_000;
+
+// KEYS: holders (token → lease expiry), line (token → order score), seen (token → last poll).
+// ARGV: lease ms, limit, token, order score, stale ms. Returns {1, 0} granted or {0, place in line}.
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[5]))) do
+  redis.call('ZREM', KEYS[2], gone)
+  redis.call('ZREM', KEYS[3], gone)
+end
+local lease, limit, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local ttl = math.max(lease, tonumber(ARGV[5])) * 2
+if redis.call('ZSCORE', KEYS[1], token) then
+  redis.call('ZADD', KEYS[1], now + lease, token)
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  return {1, 0}
+end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[4], token)
+redis.call('ZADD', KEYS[3], now, token)
+local rank = redis.call('ZRANK', KEYS[2], token)
+local free = limit - redis.call('ZCARD', KEYS[1])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+if free > rank then
+  redis.call('ZREM', KEYS[2], token)
+  redis.call('ZREM', KEYS[3], token)
+  redis.call('ZADD', KEYS[1], now + lease, token)
+  return {1, 0}
+end
+return {0, rank - free}`;
+
+/** Line order: priority band first, then the task's age (its id grows with creation). */
+export const lineScore = (priority: Priority, taskId: number) => BULL_PRIORITY[priority] * 1e10 + taskId;
+
+export class AgentAdmission {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private keys(agentId: number): [string, string, string] {
+    const k = `${this.prefix}:agents:lease:${agentId}`;
+    return [k, `${k}:line`, `${k}:seen`];
+  }
+
+  /** Takes (or extends) the task's lease; otherwise says how many are ahead of it in the line. */
+  async acquire(agentId: number, limit: number, taskId: number, priority: Priority): Promise<{ granted: true } | { granted: false; ahead: number }> {
+    const [ok, ahead] = (await this.redis.eval(ACQUIRE, 3, ...this.keys(agentId), LEASE_MS, limit, String(taskId), lineScore(priority, taskId), STALE_MS)) as [number, number];
+    return ok ? { granted: true } : { granted: false, ahead };
+  }
+
+  /** Frees the task's lease (and its place in the line). Idempotent. */
+  async release(agentId: number, taskId: number): Promise<void> {
+    const [a, b, c] = this.keys(agentId);
+    await this.redis.multi().zrem(a, String(taskId)).zrem(b, String(taskId)).zrem(c, String(taskId)).exec();
+  }
+
+  /** Tasks holding a lease now (for tests and status). */
+  async holders(agentId: number): Promise<number> {
+    return this.redis.zcount(this.keys(agentId)[0], Date.now(), '+inf');
+  }
+}
+
+/** How long a waiting task defers before asking again: soon at the head of the line, rarely far back. */
+export const waitMs = (ahead: number) => Math.min(2_000, 50 * (ahead + 1));
