@@ -1,5 +1,7 @@
 // The one list of queues: it drives worker start-up, Bull Board, metrics, /status and the enqueue route.
 import type { QueueDefinition } from '../src/queue/define.js';
+import { agentTask } from './agent-task.js';
+import { agentWorkflow } from './agent-workflow.js';
 import { engineHousekeeping } from './engine-housekeeping.js';
 import { ingestEspnNews } from './ingest-espn-news.js';
 import { ingestEspnScoreboard } from './ingest-espn-scoreboard.js';
@@ -34,4 +36,6 @@ export const queues: readonly QueueDefinition[] = [
   mlRepredictMatch,
   mlRetrain,
   mlBaselineFit,
+  agentTask,
+  agentWorkflow,
 ];

@@ -23,7 +23,7 @@ export interface OllamaHealth {
 
 export class OllamaClient {
   private health: OllamaHealth = { reachable: false, version: null, modelPresent: false, checkedAt: null };
-  private checking?: Promise<void>;
+  private checking?: Promise<unknown>;
 
   constructor(private readonly http: Upstream, readonly model: string) {}
 

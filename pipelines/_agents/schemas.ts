@@ -86,7 +86,8 @@ export const insightCreate = z
 export const integrationCreate = z.strictObject({
   name,
   baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2000),
-  authHeader: text(100).regex(/^[A-Za-z0-9-]+$/, 'must be a header name').default('authorization'),
+  // A credential header by name, so every error an integration echoes is scrubbed of it (src/secrets.ts).
+  authHeader: text(100).regex(/^[A-Za-z0-9-]*(authorization|api-key|token|secret)[A-Za-z0-9-]*$/i, 'must be a credential header name (containing authorization, api-key, token or secret)').default('authorization'),
   secret: text(4000).optional(),
 });
 

@@ -160,6 +160,9 @@ CREATE INDEX "agent_tasks_agent_id_status_idx" ON "agent_tasks"("agent_id", "sta
 CREATE INDEX "agent_tasks_agent_id_finished_at_idx" ON "agent_tasks"("agent_id", "finished_at");
 
 -- CreateIndex
+CREATE INDEX "agent_tasks_agent_os_run_id_idx" ON "agent_tasks"("agent_os_run_id");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "agent_tasks_workflow_run_id_step_key_key" ON "agent_tasks"("workflow_run_id", "step_key");
 
 -- CreateIndex
