@@ -74,7 +74,7 @@ export function createAgentsDeps(base: EngineDeps, o: AgentsDepsOptions): Agents
     llmSlots: base.slots('ollama', config.OLLAMA_PARALLELISM, { leaseMs: config.OLLAMA_TIMEOUT_MS + 5_000 }),
     admission: new AgentAdmission(base.redis, config.QUEUE_PREFIX),
     agentPublisher,
-    agents: new AgentsService({ db: base.db, sql: base.sql, redis: base.redis, prefix: config.QUEUE_PREFIX, enqueue: base.enqueue, publisher: agentPublisher, queues: engineQueues }),
+    agents: new AgentsService({ db: base.db, sql: base.sql, redis: base.redis, prefix: config.QUEUE_PREFIX, enqueue: base.enqueue, enqueueBulk: base.enqueueBulk, publisher: agentPublisher, queues: engineQueues }),
     agentMetrics: createAgentMetrics(base.metrics.registry),
     engineQueues,
   };

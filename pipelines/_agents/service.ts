@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/client.js';
 import { tx, type PoolExecutor } from '../../src/db/executor.js';
 import { sql } from '../../src/db/sql.js';
 import type { EnqueueOptions, PayloadOf, QueueDefinition } from '../../src/queue/define.js';
+import type { BulkItem } from '../../src/queue/producer.js';
 import type { Redis } from 'ioredis';
 import { cancelChannel } from '../../src/queue/cancel.js';
 import type { AgentPublisher } from './publish.js';
@@ -35,6 +36,7 @@ export interface AgentsServiceEnv {
   redis: Redis;
   prefix: string;
   enqueue: <D extends QueueDefinition>(def: D, payload: PayloadOf<D>, opts?: EnqueueOptions) => Promise<{ id: string; created: boolean }>;
+  enqueueBulk: <D extends QueueDefinition>(def: D, items: ReadonlyArray<BulkItem<D>>) => Promise<Array<{ id: string }>>;
   publisher: AgentPublisher;
   /** The engine's queues by name (the enqueue kind may start any of them but agent-task). */
   queues: ReadonlyMap<string, QueueDefinition>;
@@ -147,7 +149,9 @@ export class AgentsService {
       return n ? { tasks: await store.unpark(t, id) } : null;
     });
     if (resumed) {
-      for (const t of resumed.tasks) await this.enqueueTask(t.id, id, t.priority, t.jobGeneration);
+      // One round trip, highest priority first: the workers see them all at once, in order.
+      const order = [...resumed.tasks].sort((a, b) => BULL_PRIORITY[a.priority] - BULL_PRIORITY[b.priority] || a.id - b.id);
+      await this.env.enqueueBulk(agentTask, order.map((t) => ({ payload: { taskId: t.id, agentId: id, generation: t.jobGeneration }, jobId: store.taskJobId(t.id, t.jobGeneration), priority: BULL_PRIORITY[t.priority] })));
       await this.event(id, 'agent.started', 'INFO', `agent started${resumed.tasks.length ? `: ${resumed.tasks.length} waiting task(s) resumed` : ''}`);
     }
     return this.view(id);

@@ -30,6 +30,7 @@ export function agentsContext(ctx: HttpContext) {
     redis: ctx.redis,
     prefix: ctx.config.QUEUE_PREFIX,
     enqueue: ctx.producer.enqueue.bind(ctx.producer),
+    enqueueBulk: ctx.producer.enqueueBulk.bind(ctx.producer),
     publisher: new AgentPublisher(ctx.redis, ctx.config.QUEUE_PREFIX),
     queues: ctx.producer.defs,
   };
