@@ -157,21 +157,18 @@ export class AgentsService {
     return this.view(id);
   }
 
-  /** Soft delete: the agent disappears from the API and its unfinished tasks are cancelled. */
+  /** Soft delete: the agent disappears from the API and its unfinished tasks are cancelled (one statement). */
   async remove(id: number) {
     await this.agent(id);
     await this.env.db.agent.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: new Date(), status: 'STOPPED' } });
-    const open = await this.env.sql.query<{ id: number; status: store.TaskStatus }>(sql`SELECT id, status FROM agent_tasks WHERE agent_id = ${id} AND status IN ('PENDING', 'QUEUED', 'RUNNING')`);
-    let cancelled = 0;
-    for (const o of open) {
-      const t = await store.cancel(this.env.sql, o.id, 'agent deleted');
-      if (t) {
-        cancelled++;
-        await this.afterCancel(t, o.status);
-      }
+    const running = new Set((await this.env.sql.query<{ id: number }>(sql`SELECT id FROM agent_tasks WHERE agent_id = ${id} AND status = 'RUNNING'`)).map((r) => r.id));
+    const cancelled = await store.cancelAll(this.env.sql, id, 'agent deleted');
+    // Only the tasks that were running, or wait on an Agent OS run or a workflow, need more than the row.
+    for (const t of cancelled) {
+      if (running.has(t.id) || t.agentOsRunId || t.workflowRunId) await this.afterCancel(t, running.has(t.id) ? 'RUNNING' : 'QUEUED');
     }
-    await this.event(id, 'agent.deleted', 'WARNING', `agent deleted; ${cancelled} task(s) cancelled`);
-    return { id, deleted: true, cancelledTasks: cancelled };
+    await this.event(id, 'agent.deleted', 'WARNING', `agent deleted; ${cancelled.length} task(s) cancelled`);
+    return { id, deleted: true, cancelledTasks: cancelled.length };
   }
 
   async event(agentId: number, type: string, severity: 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL', message: string, data: Record<string, unknown> = {}) {

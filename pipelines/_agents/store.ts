@@ -89,6 +89,19 @@ export const requeue = (ex: Executor, id: number, error: string) =>
 export const cancel = (ex: Executor, id: number, reason: string) =>
   transition(ex, id, ['PENDING', 'QUEUED', 'RUNNING'], sql`status = 'CANCELLED', error = ${reason}, finished_at = now(), parked = false`, { type: 'task.cancelled', severity: 'WARNING', message: reason });
 
+/** Cancels every unfinished task of an agent, with their events, in one statement. */
+export function cancelAll(ex: Executor, agentId: number, reason: string) {
+  return ex.query<TaskRow>(sql`
+    WITH moved AS (
+      UPDATE agent_tasks t SET status = 'CANCELLED', error = ${reason}, finished_at = now(), parked = false
+      WHERE t.agent_id = ${agentId} AND t.status IN ('PENDING', 'QUEUED', 'RUNNING') RETURNING ${TASK_COLUMNS}
+    ), ev AS (
+      INSERT INTO agent_events (agent_id, task_id, type, severity, message)
+      SELECT "agentId", id, 'task.cancelled', 'WARNING', ${reason} FROM moved
+    )
+    SELECT * FROM moved`);
+}
+
 /**
  * Parks a task whose agent is stopped (or in error), unless the agent was started meanwhile: the agent's
  * row is read FOR SHARE, so a concurrent start (which updates that row, then resumes parked tasks)

@@ -3,25 +3,18 @@
 // all torn down after the file. Accessors throw when read before the set-up ran.
 import { afterAll, beforeAll } from 'vitest';
 import { createAgentsDeps } from '../../pipelines/_agents/deps.js';
-import { agentTask } from '../../queues/agent-task.js';
-import { agentWorkflow } from '../../queues/agent-workflow.js';
 import { agentWorkflowRoutes } from '../../src/app/routes/agent-workflows.js';
 import { agentRoutes } from '../../src/app/routes/agents.js';
-import type { QueueDefinition } from '../../src/queue/define.js';
 import type { BreakerOptions } from '../../src/upstream/breaker.js';
 import { cloneTestDatabase, uniquePrefix, type TestDatabase } from '../support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from '../support/engine.js';
-import { testQueues } from '../support/queues.js';
+import { agentQueues } from './queues.js';
 import { FakeAgentOs } from './fake-agent-os.js';
 import { FakeEndpoint } from './fake-endpoint.js';
 import { FakeOllama } from './fake-ollama.js';
 
-/** The agents queues with 100 ms retry backoff, plus the engine's test queues (jobs for the enqueue kind). */
-export const agentQueues: QueueDefinition[] = [
-  { ...agentTask, retry: { attempts: 4, delayMs: 100, maxDelayMs: 400 } },
-  { ...agentWorkflow, retry: { attempts: 5, delayMs: 100, maxDelayMs: 400 } },
-  ...testQueues.filter((q) => q.name !== 'test-tick'),
-];
+export { agentQueues };
+
 
 export async function startAgentsEngine(o: { databaseUrl: string; prefix: string; env?: Record<string, string>; breaker?: Partial<BreakerOptions> }): Promise<TestEngine> {
   return startTestEngine({
