@@ -1,5 +1,6 @@
 // The one list of queues: it drives worker start-up, Bull Board, metrics, /status and the enqueue route.
 import type { QueueDefinition } from '../src/queue/define.js';
+import { agentCommands } from './agent-commands.js';
 import { agentTask } from './agent-task.js';
 import { agentWorkflow } from './agent-workflow.js';
 import { engineHousekeeping } from './engine-housekeeping.js';
@@ -38,4 +39,5 @@ export const queues: readonly QueueDefinition[] = [
   mlBaselineFit,
   agentTask,
   agentWorkflow,
+  agentCommands,
 ];

@@ -96,14 +96,24 @@ export class AgentsService {
     return r.data;
   }
 
-  async createTask(agentId: number, body: TaskCreate, o: { workflowRunId?: number; stepKey?: string } = {}) {
+  /** With a request key (Idempotency-Key, a stream command's id) a repeat returns the first task (`created: false`). */
+  async createTask(agentId: number, body: TaskCreate, o: { requestKey?: string } = {}) {
     const input = this.validateTask(body.kind, body.input);
     const agent = await this.agent(agentId);
-    const row = await store.insertTask(this.env.sql, { agentId: agent.id, kind: body.kind, input, priority: body.priority, ...o });
-    await this.enqueueTask(row.id, agent.id, body.priority, 0);
-    const queued = (await store.markQueued(this.env.sql, row.id)) ?? row;
+    let inserted: { task: store.TaskRow; created: boolean };
+    try {
+      inserted = await store.insertTask(this.env.sql, { agentId: agent.id, kind: body.kind, input, priority: body.priority, requestKey: o.requestKey });
+    } catch (err) {
+      if (err instanceof store.RequestKeyConflict) throw new AgentsError(409, err.message);
+      throw err;
+    }
+    const { task, created } = inserted;
+    // A repeat of a request that failed between the insert and the enqueue enqueues now (the job id is fixed).
+    if (task.status !== 'PENDING') return { task, created };
+    await this.enqueueTask(task.id, agent.id, body.priority, task.jobGeneration);
+    const queued = (await store.markQueued(this.env.sql, task.id)) ?? task;
     await this.env.publisher.publish('agentTaskUpdate', agent.id, store.taskView(queued));
-    return queued;
+    return { task: queued, created };
   }
 
   enqueueTask(taskId: number, agentId: number, priority: Priority, generation: number) {

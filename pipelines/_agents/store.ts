@@ -124,11 +124,27 @@ export function unpark(ex: Executor, agentId: number) {
 
 export const setRunId = (ex: Executor, id: number, runId: string) => ex.execute(sql`UPDATE agent_tasks SET agent_os_run_id = ${runId} WHERE id = ${id} AND agent_os_run_id IS NULL`);
 
-export function insertTask(ex: Executor, t: { agentId: number; kind: TaskKind; input: unknown; priority: Priority; workflowRunId?: number; stepKey?: string }) {
-  return ex.one<TaskRow>(sql`
-    INSERT INTO agent_tasks AS t (agent_id, kind, input, priority, workflow_run_id, step_key)
-    VALUES (${t.agentId}, ${t.kind}, ${JSON.stringify(t.input)}::jsonb, ${t.priority}::"TaskPriority", ${t.workflowRunId ?? null}::int, ${t.stepKey ?? null})
+/**
+ * Inserts a task; with a request key, a repeat returns the task the key created first (`created: false`),
+ * or a conflict when the key was used for another agent, kind or input.
+ */
+export async function insertTask(ex: Executor, t: { agentId: number; kind: TaskKind; input: unknown; priority: Priority; workflowRunId?: number; stepKey?: string; requestKey?: string }): Promise<{ task: TaskRow; created: boolean }> {
+  const input = JSON.stringify(t.input);
+  const row = await ex.maybeOne<TaskRow>(sql`
+    INSERT INTO agent_tasks AS t (agent_id, kind, input, priority, workflow_run_id, step_key, request_key)
+    VALUES (${t.agentId}, ${t.kind}, ${input}::jsonb, ${t.priority}::"TaskPriority", ${t.workflowRunId ?? null}::int, ${t.stepKey ?? null}, ${t.requestKey ?? null})
+    ON CONFLICT (request_key) DO NOTHING
     RETURNING ${TASK_COLUMNS}`);
+  if (row) return { task: row, created: true };
+  const first = await ex.one<TaskRow & { same: boolean }>(sql`
+    SELECT ${TASK_COLUMNS}, (t.agent_id = ${t.agentId} AND t.kind = ${t.kind} AND t.input = ${input}::jsonb AND t.priority = ${t.priority}::"TaskPriority") AS same
+    FROM agent_tasks t WHERE t.request_key = ${t.requestKey ?? null}`);
+  if (!first.same) throw new RequestKeyConflict(`Idempotency-Key "${t.requestKey}" was used for task ${first.id} with another agent, kind, input or priority`);
+  return { task: first, created: false };
+}
+
+export class RequestKeyConflict extends Error {
+  override name = 'RequestKeyConflict';
 }
 
 /** The BullMQ job of a task's current generation. */

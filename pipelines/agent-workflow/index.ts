@@ -77,7 +77,7 @@ async function advance(t: Executor, runId: number, ctx: Ctx) {
       const step = byKey.get(key)!;
       try {
         const input = ctx.deps.agents.validateTask(step.kind as TaskKind, resolveRefs(step.input, outputs, run.input), `steps.${key}.input`);
-        const task = await store.insertTask(t, { agentId: run.agentId, kind: step.kind as TaskKind, input, priority: step.priority, workflowRunId: runId, stepKey: key });
+        const { task } = await store.insertTask(t, { agentId: run.agentId, kind: step.kind as TaskKind, input, priority: step.priority, workflowRunId: runId, stepKey: key });
         await t.execute(sql`UPDATE workflow_step_runs SET status = 'RUNNING', task_id = ${task.id}, started_at = now() WHERE run_id = ${runId} AND key = ${key}`);
         states.set(key, 'RUNNING');
         started++;

@@ -1,4 +1,5 @@
 // The queues of the agents tests (no vitest import: the replica process loads this too).
+import { agentCommands } from '../../queues/agent-commands.js';
 import { agentTask } from '../../queues/agent-task.js';
 import { agentWorkflow } from '../../queues/agent-workflow.js';
 import type { QueueDefinition } from '../../src/queue/define.js';
@@ -8,5 +9,6 @@ import { testQueues } from '../support/queues.js';
 export const agentQueues: QueueDefinition[] = [
   { ...(agentTask as QueueDefinition), retry: { attempts: 4, delayMs: 100, maxDelayMs: 400 } },
   { ...(agentWorkflow as QueueDefinition), retry: { attempts: 5, delayMs: 100, maxDelayMs: 400 } },
+  agentCommands as QueueDefinition,
   ...testQueues.filter((q) => q.name !== 'test-tick'),
 ];

@@ -12,6 +12,7 @@ import { HttpError } from '../../http/errors.js';
 import { sql } from '../../db/sql.js';
 import { agentsContext, idOf, keysetPage, parse } from './agent-support.js';
 
+const idempotencyKey = z.string().min(1).max(200).optional();
 const agentList = pageQuery.extend({ type: z.string().max(60).optional(), status: z.enum(['IDLE', 'RUNNING', 'STOPPED', 'ERROR']).optional() });
 const taskList = pageQuery.extend({ status: z.enum(['PENDING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']).optional() });
 const eventList = pageQuery.extend({
@@ -101,9 +102,12 @@ export function agentRoutes(app: FastifyInstance, ctx: HttpContext) {
   // ---- tasks
   app.post('/agents/:id/tasks', async (req, reply) => {
     const id = idOf(req);
+    const header = idempotencyKey.safeParse(req.headers['idempotency-key']);
+    if (!header.success) throw new HttpError(400, 'Idempotency-Key header must be 1–200 characters', [{ field: 'Idempotency-Key', message: 'must be 1–200 characters' }]);
+    const key = header.data;
     const body = parse(taskCreate, req.body, 'task');
-    const t = await run(() => agents.createTask(id, body));
-    return reply.status(202).send(taskView(t));
+    const { task, created } = await run(() => agents.createTask(id, body, { requestKey: key === undefined ? undefined : `http:${key}` }));
+    return reply.status(created ? 202 : 200).send(taskView(task));
   });
   app.get('/agents/:id/tasks', async (req) => {
     const id = idOf(req);

@@ -52,6 +52,7 @@ CREATE TABLE "agent_tasks" (
     "parked" BOOLEAN NOT NULL DEFAULT false,
     "job_generation" INTEGER NOT NULL DEFAULT 0,
     "agent_os_run_id" TEXT,
+    "request_key" TEXT,
     "workflow_run_id" INTEGER,
     "step_key" TEXT,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -149,6 +150,9 @@ CREATE TABLE "integrations" (
 
 -- CreateIndex
 CREATE INDEX "agents_type_idx" ON "agents"("type");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "agent_tasks_request_key_key" ON "agent_tasks"("request_key");
 
 -- CreateIndex
 CREATE INDEX "agent_tasks_agent_id_id_idx" ON "agent_tasks"("agent_id", "id");
