@@ -7,6 +7,8 @@ export const agentTaskPayload = z.strictObject({
   agentId: int4Id(),
   /** The task's job generation: a job of an older generation (the task was parked and resumed) does nothing. */
   generation: z.number().int().min(0).max(1_000_000),
+  /** The task's priority: with it the job's first run takes the agent's lease before loading the task. */
+  priority: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
   /** A nudge (a callback arrived, a cancel) looks at the task once and never defers: the task's own job keeps polling. */
   nudge: z.boolean().optional(),
 });

@@ -15,8 +15,10 @@ import { BULL_PRIORITY, type Priority } from './schemas.js';
 export const LEASE_MS = 120_000;
 const STALE_MS = 30_000;
 
-// KEYS: holders (token → lease expiry), line (token → order score), seen (token → last poll).
-// ARGV: lease ms, limit, token, order score, stale ms. Returns {1, 0} granted or {0, place in line}.
+// KEYS: holders (token → lease expiry), line (token → order score), seen (token → last poll), limits
+// (agent → its concurrency limit, a cache of the agents table). ARGV: lease ms, limit ('' = read the
+// cache), token, order score, stale ms, agent id. Returns {1, 0} granted, {0, place in line}, or {-1, 0}
+// when the limit is not cached.
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -25,7 +27,14 @@ for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumbe
   redis.call('ZREM', KEYS[2], gone)
   redis.call('ZREM', KEYS[3], gone)
 end
-local lease, limit, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local lease, token = tonumber(ARGV[1]), ARGV[3]
+local limit = tonumber(ARGV[2])
+if limit then
+  redis.call('HSET', KEYS[4], ARGV[6], limit)
+else
+  limit = tonumber(redis.call('HGET', KEYS[4], ARGV[6]))
+  if not limit then return {-1, 0} end
+end
 local ttl = math.max(lease, tonumber(ARGV[5])) * 2
 if redis.call('ZSCORE', KEYS[1], token) then
   redis.call('ZADD', KEYS[1], now + lease, token)
@@ -56,16 +65,33 @@ export class AgentAdmission {
     return [k, `${k}:line`, `${k}:seen`];
   }
 
-  /** Takes (or extends) the task's lease; otherwise says how many are ahead of it in the line. */
-  async acquire(agentId: number, limit: number, taskId: number, priority: Priority): Promise<{ granted: true } | { granted: false; ahead: number }> {
-    const [ok, ahead] = (await this.redis.eval(ACQUIRE, 3, ...this.keys(agentId), LEASE_MS, limit, String(taskId), lineScore(priority, taskId), STALE_MS)) as [number, number];
+  private get limitsKey() {
+    return `${this.prefix}:agents:limits`;
+  }
+
+  /**
+   * Takes (or extends) the task's lease; otherwise says how many are ahead of it in the line. Without a
+   * `limit`, the cached one is used; `unknown` means there is none cached (load the agent, then `cacheLimit`).
+   */
+  async acquire(agentId: number, limit: number | null, taskId: number, priority: Priority): Promise<{ granted: true } | { granted: false; ahead: number } | { unknown: true; granted: false }> {
+    const [ok, ahead] = (await this.redis.eval(ACQUIRE, 4, ...this.keys(agentId), this.limitsKey, LEASE_MS, limit ?? '', String(taskId), lineScore(priority, taskId), STALE_MS, agentId)) as [number, number];
+    if (ok === -1) return { unknown: true, granted: false };
     return ok ? { granted: true } : { granted: false, ahead };
   }
 
-  /** Frees the task's lease (and its place in the line). Idempotent. */
+  /** Caches an agent's limit for the fast path (set on create, change and whenever a task loaded the agent). */
+  async cacheLimit(agentId: number, limit: number | null): Promise<void> {
+    if (limit === null) await this.redis.hdel(this.limitsKey, String(agentId));
+    else await this.redis.hset(this.limitsKey, String(agentId), limit);
+  }
+
+  /**
+   * Frees the task's lease (and its place in the line). Idempotent. Callers need not wait: this process's
+   * next acquire goes after it on the same connection, and a lost release expires by itself.
+   */
   async release(agentId: number, taskId: number): Promise<void> {
     const [a, b, c] = this.keys(agentId);
-    await this.redis.multi().zrem(a, String(taskId)).zrem(b, String(taskId)).zrem(c, String(taskId)).exec();
+    await this.redis.multi().zrem(a, String(taskId)).zrem(b, String(taskId)).zrem(c, String(taskId)).exec().catch(() => {});
   }
 
   /** Tasks holding a lease now (for tests and status). */

@@ -6,6 +6,7 @@ import type { QueueDefinition } from '../../src/queue/define.js';
 import type { Slots } from '../../src/queue/slots.js';
 import type { BreakerOptions } from '../../src/upstream/breaker.js';
 import { AgentAdmission } from './admission.js';
+import { taskBatches, type TaskBatches } from './batch.js';
 import { AGENT_OS_UPSTREAM, AgentOsClient } from './agent-os.js';
 import { createAgentMetrics, type AgentMetrics } from './metrics.js';
 import { OLLAMA_UPSTREAM, OllamaClient } from './ollama.js';
@@ -27,6 +28,8 @@ export interface AgentsDeps {
   agentPublisher: AgentPublisher;
   agents: AgentsService;
   agentMetrics: AgentMetrics;
+  /** Task starts and ends of concurrent jobs, one statement per batch. */
+  taskBatches: TaskBatches;
   /** The engine's queues by name. */
   engineQueues: ReadonlyMap<string, QueueDefinition>;
 }
@@ -68,14 +71,16 @@ export function createAgentsDeps(base: EngineDeps, o: AgentsDepsOptions): Agents
   if (ollama) base.breakers.addDetails(OLLAMA_UPSTREAM, () => ({ health: ollama.cachedHealth() }));
   const engineQueues = new Map(o.queues.map((q) => [q.name, q]));
   const agentPublisher = new AgentPublisher(base.redis, config.QUEUE_PREFIX);
+  const admission = new AgentAdmission(base.redis, config.QUEUE_PREFIX);
   return {
     agentOs,
     ollama,
     llmSlots: base.slots('ollama', config.OLLAMA_PARALLELISM, { leaseMs: config.OLLAMA_TIMEOUT_MS + 5_000 }),
-    admission: new AgentAdmission(base.redis, config.QUEUE_PREFIX),
+    admission,
     agentPublisher,
-    agents: new AgentsService({ db: base.db, sql: base.sql, redis: base.redis, prefix: config.QUEUE_PREFIX, enqueue: base.enqueue, enqueueBulk: base.enqueueBulk, publisher: agentPublisher, queues: engineQueues }),
+    agents: new AgentsService({ db: base.db, sql: base.sql, redis: base.redis, prefix: config.QUEUE_PREFIX, enqueue: base.enqueue, enqueueBulk: base.enqueueBulk, publisher: agentPublisher, admission, queues: engineQueues }),
     agentMetrics: createAgentMetrics(base.metrics.registry),
+    taskBatches: taskBatches(base.sql),
     engineQueues,
   };
 }

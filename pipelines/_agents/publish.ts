@@ -20,9 +20,14 @@ export interface AgentMessage {
 export class AgentPublisher {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
-  /** Best effort: a failed publish never fails the change it reports (the event row already holds it). */
-  async publish(event: AgentEventName, agentId: number, data: unknown): Promise<void> {
+  /**
+   * Best effort: a failed publish never fails the change it reports (the event row already holds it).
+   * Not waited for: commands on one connection keep their order, so messages of one process arrive in
+   * the order of its changes, and a task's end does not wait for a round trip that cannot fail it.
+   */
+  publish(event: AgentEventName, agentId: number, data: unknown): Promise<void> {
     const msg: AgentMessage = { version: 1, event, agentId: String(agentId), at: new Date().toISOString(), data };
-    await this.redis.publish(agentsChannel(this.prefix), JSON.stringify(msg)).catch(() => {});
+    this.redis.publish(agentsChannel(this.prefix), JSON.stringify(msg)).catch(() => {});
+    return Promise.resolve();
   }
 }

@@ -10,6 +10,7 @@ import type { EnqueueOptions, PayloadOf, QueueDefinition } from '../../src/queue
 import type { BulkItem } from '../../src/queue/producer.js';
 import type { Redis } from 'ioredis';
 import { cancelChannel } from '../../src/queue/cancel.js';
+import type { AgentAdmission } from './admission.js';
 import type { AgentPublisher } from './publish.js';
 import { BULL_PRIORITY, INPUT_SCHEMAS, type Priority, type TaskCreate } from './schemas.js';
 import * as store from './store.js';
@@ -38,6 +39,7 @@ export interface AgentsServiceEnv {
   enqueue: <D extends QueueDefinition>(def: D, payload: PayloadOf<D>, opts?: EnqueueOptions) => Promise<{ id: string; created: boolean }>;
   enqueueBulk: <D extends QueueDefinition>(def: D, items: ReadonlyArray<BulkItem<D>>) => Promise<Array<{ id: string }>>;
   publisher: AgentPublisher;
+  admission: AgentAdmission;
   /** The engine's queues by name (the enqueue kind may start any of them but agent-task). */
   queues: ReadonlyMap<string, QueueDefinition>;
 }
@@ -117,7 +119,7 @@ export class AgentsService {
   }
 
   enqueueTask(taskId: number, agentId: number, priority: Priority, generation: number) {
-    return this.env.enqueue(agentTask, { taskId, agentId, generation }, { jobId: store.taskJobId(taskId, generation), priority: BULL_PRIORITY[priority] });
+    return this.env.enqueue(agentTask, { taskId, agentId, generation, priority }, { jobId: store.taskJobId(taskId, generation), priority: BULL_PRIORITY[priority] });
   }
 
   /** Cancels a task in whichever state it waits or runs; the worker running it is told through the cancel channel. */
@@ -161,7 +163,7 @@ export class AgentsService {
     if (resumed) {
       // One round trip, highest priority first: the workers see them all at once, in order.
       const order = [...resumed.tasks].sort((a, b) => BULL_PRIORITY[a.priority] - BULL_PRIORITY[b.priority] || a.id - b.id);
-      await this.env.enqueueBulk(agentTask, order.map((t) => ({ payload: { taskId: t.id, agentId: id, generation: t.jobGeneration }, jobId: store.taskJobId(t.id, t.jobGeneration), priority: BULL_PRIORITY[t.priority] })));
+      await this.env.enqueueBulk(agentTask, order.map((t) => ({ payload: { taskId: t.id, agentId: id, generation: t.jobGeneration, priority: t.priority }, jobId: store.taskJobId(t.id, t.jobGeneration), priority: BULL_PRIORITY[t.priority] })));
       await this.event(id, 'agent.started', 'INFO', `agent started${resumed.tasks.length ? `: ${resumed.tasks.length} waiting task(s) resumed` : ''}`);
     }
     return this.view(id);
@@ -171,6 +173,7 @@ export class AgentsService {
   async remove(id: number) {
     await this.agent(id);
     await this.env.db.agent.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: new Date(), status: 'STOPPED' } });
+    await this.env.admission.cacheLimit(id, null);
     const running = new Set((await this.env.sql.query<{ id: number }>(sql`SELECT id FROM agent_tasks WHERE agent_id = ${id} AND status = 'RUNNING'`)).map((r) => r.id));
     const cancelled = await store.cancelAll(this.env.sql, id, 'agent deleted');
     // Only the tasks that were running, or wait on an Agent OS run or a workflow, need more than the row.
@@ -179,6 +182,11 @@ export class AgentsService {
     }
     await this.event(id, 'agent.deleted', 'WARNING', `agent deleted; ${cancelled.length} task(s) cancelled`);
     return { id, deleted: true, cancelledTasks: cancelled.length };
+  }
+
+  /** Creates or changes an agent's concurrency limit: the tasks' fast path reads it from Redis. */
+  cacheLimit(agentId: number, limit: number) {
+    return this.env.admission.cacheLimit(agentId, limit);
   }
 
   async event(agentId: number, type: string, severity: 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL', message: string, data: Record<string, unknown> = {}) {

@@ -33,6 +33,9 @@ export const TASK_COLUMNS = sql`t.id, t.agent_id AS "agentId", t.kind, t.input, 
   t.job_generation AS "jobGeneration", t.agent_os_run_id AS "agentOsRunId", t.workflow_run_id AS "workflowRunId", t.step_key AS "stepKey",
   t.created_at AS "createdAt", t.queued_at AS "queuedAt", t.started_at AS "startedAt", t.finished_at AS "finishedAt"`;
 
+export const AGENT_COLUMNS = sql`a.status AS "agentStatus", a.type AS "agentType", a.concurrency_limit AS "concurrencyLimit",
+  a.agent_os_name AS "agentOsName", a.deleted_at IS NOT NULL AS "agentDeleted"`;
+
 export interface TaskWithAgent extends TaskRow {
   agentStatus: 'IDLE' | 'RUNNING' | 'STOPPED' | 'ERROR';
   agentType: string;
@@ -51,8 +54,7 @@ export type TaskView = ReturnType<typeof taskView>;
 
 export function loadTask(ex: Executor, id: number): Promise<TaskWithAgent | null> {
   return ex.maybeOne<TaskWithAgent>(sql`
-    SELECT ${TASK_COLUMNS}, a.status AS "agentStatus", a.type AS "agentType", a.concurrency_limit AS "concurrencyLimit",
-           a.agent_os_name AS "agentOsName", a.deleted_at IS NOT NULL AS "agentDeleted"
+    SELECT ${TASK_COLUMNS}, ${AGENT_COLUMNS}
     FROM agent_tasks t JOIN agents a ON a.id = t.agent_id WHERE t.id = ${id}`);
 }
 
@@ -75,11 +77,6 @@ export const markQueued = (ex: Executor, id: number) =>
 export const claim = (ex: Executor, id: number, attempt: number) =>
   transition(ex, id, ['PENDING', 'QUEUED'], sql`status = 'RUNNING', started_at = COALESCE(started_at, now()), queued_at = COALESCE(queued_at, created_at), attempts = ${attempt}, parked = false`, {
     type: 'task.running', severity: 'INFO', message: `task running (attempt ${attempt})`,
-  });
-
-export const finish = (ex: Executor, id: number, status: 'COMPLETED' | 'FAILED' | 'TIMED_OUT', o: { output?: unknown; error?: string }) =>
-  transition(ex, id, ['RUNNING'], sql`status = ${status}::"TaskStatus", output = ${o.output === undefined ? null : JSON.stringify(o.output)}::jsonb, error = ${o.error ?? null}, finished_at = now()`, {
-    type: `task.${status.toLowerCase()}`, severity: status === 'COMPLETED' ? 'INFO' : 'ERROR', message: o.error ? o.error.slice(0, 2000) : `task ${status.toLowerCase()}`,
   });
 
 /** A retryable failure with attempts left: the task waits for its next attempt. */

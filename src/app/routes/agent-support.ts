@@ -2,6 +2,7 @@
 // 400 naming each field, keyset paging, and the mapping of the feature's errors onto HTTP answers.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { AgentAdmission } from '../../../pipelines/_agents/admission.js';
 import { AgentPublisher } from '../../../pipelines/_agents/publish.js';
 import { AgentsError, AgentsService, type AgentsServiceEnv } from '../../../pipelines/_agents/service.js';
 import { Workflows } from '../../../pipelines/_agents/workflows.js';
@@ -32,6 +33,7 @@ export function agentsContext(ctx: HttpContext) {
     enqueue: ctx.producer.enqueue.bind(ctx.producer),
     enqueueBulk: ctx.producer.enqueueBulk.bind(ctx.producer),
     publisher: new AgentPublisher(ctx.redis, ctx.config.QUEUE_PREFIX),
+    admission: new AgentAdmission(ctx.redis, ctx.config.QUEUE_PREFIX),
     queues: ctx.producer.defs,
   };
   const agents = new AgentsService(env);

@@ -48,6 +48,7 @@ export function agentRoutes(app: FastifyInstance, ctx: HttpContext) {
   app.post('/agents', async (req, reply) => {
     const body = parse(agentCreate, req.body, 'agent');
     const a = await run(() => db.agent.create({ data: { name: body.name, type: body.type, config: body.config as object, concurrencyLimit: body.concurrencyLimit, agentOsName: body.agentOsName ?? null } }));
+    await run(() => agents.cacheLimit(a.id, a.concurrencyLimit));
     await run(() => agents.event(a.id, 'agent.created', 'INFO', `agent "${a.name}" created`));
     return reply.status(201).send(agentView(a as AgentRow, 0));
   });
@@ -69,7 +70,8 @@ export function agentRoutes(app: FastifyInstance, ctx: HttpContext) {
     const id = idOf(req);
     const body = parse(agentPatch, req.body, 'agent');
     await run(() => agents.agent(id));
-    await run(() => db.agent.update({ where: { id }, data: { ...body, config: body.config as object | undefined } }));
+    const a = await run(() => db.agent.update({ where: { id }, data: { ...body, config: body.config as object | undefined } }));
+    await run(() => agents.cacheLimit(id, a.concurrencyLimit));
     await run(() => agents.event(id, 'agent.updated', 'INFO', `agent updated: ${Object.keys(body).join(', ')}`));
     return run(() => agents.view(id));
   });
