@@ -16,6 +16,7 @@ import { Flows } from './queue/flows.js';
 import { Producer } from './queue/producer.js';
 import { SlotRegistry, type SlotOptions, type Slots } from './queue/slots.js';
 import { reconcileSchedules } from './queue/schedules.js';
+import { outboxKey } from './queue/outbox.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
 import { failFastConnection, withTimeout, workerConnection } from './redis.js';
@@ -97,6 +98,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const breakers = new BreakerRegistry();
   const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
   metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
+  metrics.setBookkeepingBacklogReader(() => withTimeout(fast.llen(outboxKey(config.QUEUE_PREFIX)), READY_TIMEOUT_MS, 'Redis'));
 
   // Flows go through the fail-fast connection like every enqueue: a caller learns of an outage at once.
   const flowProducer = new FlowProducer({ connection: fast, prefix: config.QUEUE_PREFIX });
@@ -117,16 +119,20 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
+  let sinks: ReturnType<typeof createSinks> | undefined;
   if (config.ROLE !== 'api') {
     const consumed = config.WORKER_QUEUES.length ? o.queues.filter((q) => config.WORKER_QUEUES.includes(q.name)) : o.queues;
     const unknown = config.WORKER_QUEUES.filter((n) => !o.queues.some((q) => q.name === n));
     if (unknown.length) log.warn({ unknown }, 'WORKER_QUEUES names queues that do not exist');
+    // Every worker process drains the bookkeeping kept in Redis while PostgreSQL was unavailable.
+    sinks = createSinks(pool, shared, config.QUEUE_PREFIX, log, metrics);
     workers = new WorkerPool({
       defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-      deps, log, metrics, sinks: createSinks(db, pool, shared, config.QUEUE_PREFIX),
+      deps, log, metrics, sinks,
     });
     await workers.start();
+    sinks.outbox.start();
     for (const def of consumed) {
       if (def.globalConcurrency === undefined) continue;
       const n = typeof def.globalConcurrency === 'function' ? def.globalConcurrency(config) : def.globalConcurrency;
@@ -173,6 +179,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new requests or jobs');
+      sinks?.outbox.stop();
       await http.close();
       const result = (await workers?.close(config.SHUTDOWN_TIMEOUT_MS)) ?? { aborted: false };
       await producer.close();
