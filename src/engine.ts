@@ -129,7 +129,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     workers = new WorkerPool({
       defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-      deps, log, metrics, sinks,
+      scheduleOverrides: config.SCHEDULES, deps, log, metrics, sinks,
     });
     await workers.start();
     sinks.outbox.start();

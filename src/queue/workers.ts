@@ -2,6 +2,7 @@
 // and graceful shutdown with a deadline.
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ScheduleOverride } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { workerConnection } from '../redis.js';
@@ -19,6 +20,8 @@ export interface WorkerPoolOptions {
   concurrency: Readonly<Record<string, number>>;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** `SCHEDULES`: the missed-tick rule uses the period a schedule actually runs at. */
+  scheduleOverrides: Readonly<Record<string, ScheduleOverride>>;
   deps: unknown;
   log: Logger;
   metrics: Metrics;
@@ -40,7 +43,7 @@ export class WorkerPool {
       const handler = await def.handler();
       const run = createJobRunner({
         def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
-        running: this.running, schedulePeriodMs: schedulePeriodMs(def), prefix: o.prefix,
+        running: this.running, schedulePeriodMs: schedulePeriodMs(def, o.scheduleOverrides), prefix: o.prefix,
       });
       const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
       connection.on('error', () => {}); // reported through the worker's own 'error' event
