@@ -25,6 +25,7 @@ export function createMetrics() {
     jobsDeadLettered: new Counter({ name: `${p}jobs_dead_lettered_total`, help: 'Jobs recorded in the dead-letter table', labelNames: ['queue'] as const, registers: [registry] }),
     jobsStalled: new Counter({ name: `${p}jobs_stalled_total`, help: 'Jobs found stalled (their worker died) and recovered', labelNames: ['queue'] as const, registers: [registry] }),
     jobsDeferred: new Counter({ name: `${p}jobs_deferred_total`, help: 'Job runs that deferred themselves (ctx.defer): back to delayed without counting an attempt', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsPutBack: new Counter({ name: `${p}jobs_put_back_total`, help: 'Jobs aborted at the shutdown deadline and put back to waiting without counting an attempt', labelNames: ['queue'] as const, registers: [registry] }),
     bookkeepingBuffered: new Counter({ name: `${p}bookkeeping_buffered_total`, help: 'Job records (dead letters, pipeline runs) PostgreSQL did not take at once, kept in Redis', labelNames: ['kind'] as const, registers: [registry] }),
     bookkeepingReplayed: new Counter({ name: `${p}bookkeeping_replayed_total`, help: 'Kept job records written to PostgreSQL by this process', labelNames: ['kind'] as const, registers: [registry] }),
     bookkeepingRejected: new Counter({ name: `${p}bookkeeping_rejected_total`, help: 'Kept job records PostgreSQL refuses for good, set aside in Redis', labelNames: ['kind'] as const, registers: [registry] }),

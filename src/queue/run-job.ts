@@ -4,7 +4,7 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChildRef, ChildResults, Handler, JobContext, QueueDefinition } from './define.js';
-import { classify, JobTimeoutError, NonRetryableError } from './errors.js';
+import { classify, JobTimeoutError, NonRetryableError, ShutdownAbortError } from './errors.js';
 
 export interface PipelineRunRecord {
   queue: string;
@@ -191,11 +191,30 @@ export function createJobRunner(o: RunJobOptions) {
       return result;
     } catch (err) {
       if (isParked(err)) throw err; // deferred or waiting for children: BullMQ already moved the job
+      if (running.abortedWith instanceof ShutdownAbortError) return putBack(job, token, ctx, running.abortedWith, recordRun);
       return fail(job, ctx, err, startedAt, recordRun);
     } finally {
       clearTimeout(timer);
       o.running.delete(key);
     }
+  }
+
+  /**
+   * The shutdown deadline aborted the job: it goes back to the head of the waiting list with its attempt
+   * count untouched (like a deferral), so another worker takes it at once. If Redis does not take that,
+   * the job's lock expires and it is recovered as stalled, still without an attempt counted.
+   */
+  async function putBack(job: Job, token: string | undefined, ctx: Ctx, reason: Error, recordRun: RecordRun): Promise<never> {
+    try {
+      await job.moveToWait(token);
+      metrics.jobsPutBack.inc({ queue });
+      ctx.log.warn({ reason: reason.message }, 'shutdown deadline: job aborted and put back without counting an attempt');
+    } catch (err) {
+      ctx.log.warn({ err }, 'shutdown deadline: could not put the aborted job back; it is recovered once its lock expires');
+    }
+    if (def.recordRuns) await recordRun(false, {}, `${reason.name}: ${reason.message} (put back, no attempt counted)`);
+    // A control-flow error: BullMQ neither fails nor retries the job (it is no longer ours).
+    throw new DelayedError('put back at the shutdown deadline');
   }
 
   async function fail(job: Job, ctx: Ctx, thrown: unknown, startedAt: number, recordRun: RecordRun): Promise<never> {
