@@ -113,7 +113,7 @@ export class Outbox {
     } catch (err) {
       this.failures += 1;
       // Exponential backoff with jitter, so the drainers of several processes do not knock together.
-      const cap = this.o.maxBackoffMs ?? 10_000;
+      const cap = this.o.maxBackoffMs ?? 2_000;
       next = Math.min(cap, poll * 2 ** Math.min(this.failures, 10)) * (0.8 + 0.4 * Math.random());
       if (this.failures === 1 || this.failures % 10 === 0) {
         this.log.warn({ err: (err as Error).message, failures: this.failures, retryInMs: Math.round(next) }, 'job records kept in Redis: PostgreSQL still does not take them');
