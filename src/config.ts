@@ -95,7 +95,7 @@ export const settings = {
   AGENT_OS_TOKEN: [z.string().optional(), undefined, 'Bearer token for the Agent OS'],
   AGENT_OS_CALLBACK_URL: [url(['http:', 'https:']).optional(), undefined, 'callback_url sent with each run (POST /agent-os/callbacks on this engine, reached with the API key); unset = polling only'],
   AGENT_OS_CALLBACK_SECRET: [z.string().min(16, 'must be at least 16 characters').optional(), undefined, 'Standard Webhooks secret the Agent OS signs callbacks with; unset = callbacks refused'],
-  AGENT_OS_POLL_MIN_MS: [int(10), '2000', 'first poll interval of an Agent OS run; it doubles up to AGENT_OS_POLL_MAX_MS (a longer Retry-After wins)'],
+  AGENT_OS_POLL_MIN_MS: [int(10), '2000', 'shortest poll interval of an Agent OS run; a run is polled every quarter of its age, within AGENT_OS_POLL_MIN_MS … AGENT_OS_POLL_MAX_MS (a longer Retry-After wins)'],
   AGENT_OS_POLL_MAX_MS: [int(10), '30000', 'longest poll interval of an Agent OS run'],
   AGENT_OS_RATE_LIMIT_PER_MIN: [int(1), '600', 'Agent OS requests per minute, shared by all replicas'],
   AGENT_TASK_TIMEOUTS: [structured(parseTaskTimeouts), '', 'per-kind task deadlines overriding the defaults agent-os=1800000, insight=180000, webhook=30000, enqueue=3600000, noop=60000 (ms): "webhook=10000,insight=60000"'],

@@ -62,10 +62,6 @@ export class AgentOsClient {
   }
 }
 
-/** Poll backoff: 2 s doubling to 30 s by the number of polls so far; a longer Retry-After wins. */
-export const pollDelayMs = (polls: number, retryAfterMs?: number, base = 2_000, max = 30_000) =>
-  Math.max(Math.min(max, base * 2 ** Math.min(polls, 10)), retryAfterMs ?? 0);
-
 /**
  * A Standard Webhooks signature check: `webhook-signature` holds one or more "v1,<base64>" values; the
  * timestamp must be within 5 minutes. Returns the reason it is refused, or null when it is genuine.

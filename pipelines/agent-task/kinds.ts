@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobContext } from '../../src/queue/define.js';
 import { NonRetryableError } from '../../src/queue/errors.js';
 import type { Upstream } from '../../src/upstream/client.js';
-import { pollDelayMs, TERMINAL } from '../_agents/agent-os.js';
+import { TERMINAL } from '../_agents/agent-os.js';
 import type { AgentsEngineDeps } from '../_agents/deps.js';
 import { writeInsight } from '../_agents/insight.js';
 import type { enqueueInput, noopInput, webhookInput, agentOsInput, insightInput } from '../_agents/schemas.js';
@@ -78,7 +78,7 @@ async function agentOs({ task, ctx, signal, deadline }: KindRun): Promise<Outcom
     );
     await store.setRunId(ctx.deps.sql, task.id, run.runId);
     task.agentOsRunId = run.runId;
-    return { wait: pollDelayMs(0, run.retryAfterMs, polls.min, polls.max), reason: `Agent OS run ${run.runId} is ${run.status}` };
+    return { wait: Math.max(polls.min, run.retryAfterMs ?? 0), reason: `Agent OS run ${run.runId} is ${run.status}` };
   }
   if (Date.now() >= deadline) {
     await client.cancelRun(task.agentOsRunId, signal);
