@@ -5,10 +5,12 @@
 // must count it the whole time. So a task holds a lease under its own id (a stable token): each run of
 // its job extends it, the task's end releases it, and a process that dies lets it expire (LEASE_MS).
 //
-// A task that finds no free lease joins the agent's waiting line, ordered by priority then age (not by
-// arrival), and its job defers itself: it holds no worker while it waits. A free lease goes to the head
-// of the line first, so a CRITICAL task behind 1,000 LOW ones of the same agent starts next. Waiters that
-// stopped polling (their job was removed) leave the line after STALE_MS.
+// A task that finds no free lease joins the agent's waiting line, ordered by priority then age, and its
+// job defers itself: it holds no worker while it waits. A free lease never goes to a task while a task of
+// a higher priority waits, so a CRITICAL task behind 1,000 LOW ones of the same agent starts next. Among
+// equal priorities whoever asks first takes it: reserving a lease for an equal waiter that is away
+// (deferred) would leave it idle, and the agent's tasks would move in a convoy. Waiters poll sooner the
+// nearer they are to the head. Waiters that stopped polling (their job was removed) leave after STALE_MS.
 import type { Redis } from 'ioredis';
 import { BULL_PRIORITY, type Priority } from './schemas.js';
 
@@ -17,8 +19,8 @@ const STALE_MS = 30_000;
 
 // KEYS: holders (token → lease expiry), line (token → order score), seen (token → last poll), limits
 // (agent → its concurrency limit, a cache of the agents table). ARGV: lease ms, limit ('' = read the
-// cache), token, order score, stale ms, agent id. Returns {1, 0} granted, {0, place in line}, or {-1, 0}
-// when the limit is not cached.
+// cache), token, order score, stale ms, agent id, the score where the token's priority band starts.
+// Returns {1, 0} granted, {0, place in line}, or {-1, 0} when the limit is not cached.
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -44,18 +46,20 @@ end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[4], token)
 redis.call('ZADD', KEYS[3], now, token)
 local rank = redis.call('ZRANK', KEYS[2], token)
+local better = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. ARGV[7])
 local free = limit - redis.call('ZCARD', KEYS[1])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
-if free > rank then
+if free > better then
   redis.call('ZREM', KEYS[2], token)
   redis.call('ZREM', KEYS[3], token)
   redis.call('ZADD', KEYS[1], now + lease, token)
   return {1, 0}
 end
-return {0, rank - free}`;
+return {0, rank}`;
 
 /** Line order: priority band first, then the task's age (its id grows with creation). */
-export const lineScore = (priority: Priority, taskId: number) => BULL_PRIORITY[priority] * 1e10 + taskId;
+export const lineScore = (priority: Priority, taskId: number) => bandStart(priority) + taskId;
+const bandStart = (priority: Priority) => BULL_PRIORITY[priority] * 1e10;
 
 export class AgentAdmission {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
@@ -70,11 +74,11 @@ export class AgentAdmission {
   }
 
   /**
-   * Takes (or extends) the task's lease; otherwise says how many are ahead of it in the line. Without a
+   * Takes (or extends) the task's lease; otherwise says its place in the line (0 = head). Without a
    * `limit`, the cached one is used; `unknown` means there is none cached (load the agent, then `cacheLimit`).
    */
   async acquire(agentId: number, limit: number | null, taskId: number, priority: Priority): Promise<{ granted: true } | { granted: false; ahead: number } | { unknown: true; granted: false }> {
-    const [ok, ahead] = (await this.redis.eval(ACQUIRE, 4, ...this.keys(agentId), this.limitsKey, LEASE_MS, limit ?? '', String(taskId), lineScore(priority, taskId), STALE_MS, agentId)) as [number, number];
+    const [ok, ahead] = (await this.redis.eval(ACQUIRE, 4, ...this.keys(agentId), this.limitsKey, LEASE_MS, limit ?? '', String(taskId), lineScore(priority, taskId), STALE_MS, agentId, bandStart(priority))) as [number, number];
     if (ok === -1) return { unknown: true, granted: false };
     return ok ? { granted: true } : { granted: false, ahead };
   }

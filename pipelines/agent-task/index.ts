@@ -20,24 +20,24 @@ export async function run(p: Payload, ctx: Ctx): Promise<Record<string, unknown>
   // The hot path, for a queued task's first look: the lease (with the agent's cached limit), then one
   // statement that starts the task. Anything unusual (no cached limit, a stopped agent, a task already
   // running or ended, a stale job) goes the careful way below.
+  let task: store.TaskWithAgent | null | undefined;
   if (p.priority && !p.nudge) {
-    const lease = await d.admission.acquire(p.agentId, null, p.taskId, p.priority);
+    let lease = await d.admission.acquire(p.agentId, null, p.taskId, p.priority);
+    if (!lease.granted && !('unknown' in lease)) {
+      lease = await acquire(p.agentId, null, p.taskId, p.priority, ctx);
+      if (!lease.granted && !('unknown' in lease)) return ctx.defer(waitMs(lease.ahead), { jitterRatio: 0.2, reason: `agent ${p.agentId} at its limit; ${lease.ahead} ahead` });
+    }
     if (lease.granted) {
       const claimed = await d.taskBatches.claim({ id: p.taskId, generation: p.generation, attempt: ctx.attempt });
       if (claimed) return runClaimed(claimed, p, ctx, true);
-      void d.admission.release(p.agentId, p.taskId);
-    } else if (!('unknown' in lease)) {
-      const again = await acquire(p.agentId, null, p.taskId, p.priority, ctx);
-      if (!again.granted && !('unknown' in again)) return ctx.defer(waitMs(again.ahead), { jitterRatio: 0.2, reason: `agent ${p.agentId} at its limit; ${again.ahead} ahead` });
-      if (again.granted) {
-        const claimed = await d.taskBatches.claim({ id: p.taskId, generation: p.generation, attempt: ctx.attempt });
-        if (claimed) return runClaimed(claimed, p, ctx, true);
-        void d.admission.release(p.agentId, p.taskId);
-      }
+      // Not a queued task of this generation: a running task keeps the lease (it is its own), any
+      // other gives back the one just taken.
+      task = await store.loadTask(d.sql, p.taskId);
+      if (task?.status !== 'RUNNING') void d.admission.release(p.agentId, p.taskId);
     }
   }
 
-  const task = await store.loadTask(d.sql, p.taskId);
+  task ??= await store.loadTask(d.sql, p.taskId);
   if (!task) return { skipped: 'no such task' };
   if (store.FINAL.has(task.status)) return settleFinal(task, ctx);
   if (task.jobGeneration !== p.generation) return { skipped: `stale job (the task is on generation ${task.jobGeneration})` };
