@@ -99,6 +99,7 @@ export const settings = {
   AGENT_OS_POLL_MAX_MS: [int(10), '30000', 'longest poll interval of an Agent OS run'],
   AGENT_OS_RATE_LIMIT_PER_MIN: [int(1), '600', 'Agent OS requests per minute, shared by all replicas'],
   AGENT_TASK_TIMEOUTS: [structured(parseTaskTimeouts), '', 'per-kind task deadlines overriding the defaults agent-os=1800000, insight=180000, webhook=30000, enqueue=3600000, noop=60000 (ms): "webhook=10000,insight=60000"'],
+  AGENT_ERROR_AFTER_FAILURES: [int(0, 1000), '5', 'an agent whose last this many tasks failed (or timed out) goes to ERROR and takes no new work until started; 0 = never'],
   OLLAMA_URL: [url(['http:', 'https:']).optional(), undefined, 'Ollama for insights; unset = the template writer only'],
   OLLAMA_MODEL: [z.string().min(1).max(100), 'gemma3:4b', 'the Ollama model insights are written with'],
   OLLAMA_PARALLELISM: [int(1, 64), '1', 'LLM calls in flight across all replicas (match the server\'s OLLAMA_NUM_PARALLEL)'],

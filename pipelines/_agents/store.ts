@@ -144,5 +144,31 @@ export class RequestKeyConflict extends Error {
   override name = 'RequestKeyConflict';
 }
 
+/**
+ * Puts a started agent into ERROR when its last `n` tasks that ended for a reason of their own (not
+ * cancelled) all failed or timed out. Returns whether it did.
+ */
+export async function errorAfterFailures(ex: Executor, agentId: number, n: number): Promise<boolean> {
+  if (n <= 0) return false;
+  const moved = await ex.execute(sql`
+    UPDATE agents SET status = 'ERROR', updated_at = now()
+    WHERE id = ${agentId} AND status = 'IDLE' AND deleted_at IS NULL AND (
+      SELECT count(*) = ${n} AND bool_and(status <> 'COMPLETED') FROM (
+        SELECT status FROM agent_tasks WHERE agent_id = ${agentId} AND finished_at IS NOT NULL AND status <> 'CANCELLED'
+        ORDER BY finished_at DESC LIMIT ${n}
+      ) last
+    )`);
+  return moved > 0;
+}
+
+/** Tasks that lost their job: PENDING for a minute (a crash between the insert and the enqueue) or QUEUED, not parked, for ten. */
+export function strayTasks(ex: Executor, limit: number) {
+  return ex.query<{ id: number; agentId: number; priority: Priority; jobGeneration: number }>(sql`
+    SELECT id, agent_id AS "agentId", priority, job_generation AS "jobGeneration" FROM agent_tasks
+    WHERE (status = 'PENDING' AND created_at < now() - interval '1 minute')
+       OR (status = 'QUEUED' AND NOT parked AND COALESCE(queued_at, created_at) < now() - interval '10 minutes')
+    ORDER BY id LIMIT ${limit}`);
+}
+
 /** The BullMQ job of a task's current generation. */
 export const taskJobId = (taskId: number, generation: number) => `task-${taskId}-${generation}`;

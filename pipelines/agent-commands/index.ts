@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { JobContext } from '../../src/queue/define.js';
 import { applyCommand, agentCommandsStream, COMMANDS_GROUP } from '../_agents/commands.js';
 import type { AgentsEngineDeps } from '../_agents/deps.js';
+import * as store from '../_agents/store.js';
 
 type Ctx = JobContext<AgentsEngineDeps>;
 type Entry = [id: string, fields: string[]];
@@ -24,7 +25,7 @@ export async function run(_p: unknown, ctx: Ctx) {
     if (!/BUSYGROUP/.test(err.message)) throw err;
   });
   const end = Date.now() + BUDGET_MS;
-  const counts = { applied: 0, refused: 0, takenOver: 0 };
+  const counts = { applied: 0, refused: 0, takenOver: 0, requeued: 0 };
   // Entries a consumer read but never acknowledged (it died, or PostgreSQL was down) for 30 s.
   const claimed = (await redis.xautoclaim(stream, COMMANDS_GROUP, CONSUMER, STALE_MS, '0', 'COUNT', BATCH)) as [string, Entry[]];
   counts.takenOver = claimed[1].length;
@@ -35,7 +36,25 @@ export async function run(_p: unknown, ctx: Ctx) {
     if (!entries.length) break;
     await handle(ctx, stream, entries, counts);
   }
+  counts.requeued = await sweep(ctx);
   return { counts };
+}
+
+/**
+ * Once a minute (across replicas), tasks that lost their job get it again: a crash between a task's
+ * insert and its enqueue, or a job lost with Redis data. Their job ids are fixed, so a job that exists
+ * makes the enqueue a no-op.
+ */
+async function sweep(ctx: Ctx): Promise<number> {
+  const { redis, config, analytics, agents } = ctx.deps;
+  if ((await redis.set(`${config.QUEUE_PREFIX}:agents:sweep`, '1', 'PX', 60_000, 'NX')) !== 'OK') return 0;
+  const stray = await store.strayTasks(analytics, 500);
+  for (const t of stray) {
+    await agents.enqueueTask(t.id, t.agentId, t.priority, t.jobGeneration);
+    await store.markQueued(ctx.deps.sql, t.id);
+  }
+  if (stray.length) ctx.log.warn({ tasks: stray.length }, 'gave tasks without a job their job again');
+  return stray.length;
 }
 
 async function handle(ctx: Ctx, stream: string, entries: Entry[], counts: { applied: number; refused: number }) {

@@ -151,7 +151,12 @@ async function end(task: store.TaskWithAgent, o: Exclude<Outcome, { wait: number
   d.agentMetrics.duration.observe(labels, ms / 1000);
   const view = store.taskView(row);
   void d.agentPublisher.publish('agentTaskUpdate', task.agentId, view);
-  if (row.status !== 'COMPLETED') void d.agentPublisher.publish('agentError', task.agentId, { taskId: row.id, status: row.status, error: row.error });
+  if (row.status !== 'COMPLETED') {
+    void d.agentPublisher.publish('agentError', task.agentId, { taskId: row.id, status: row.status, error: row.error });
+    if (row.status !== 'CANCELLED' && (await store.errorAfterFailures(d.sql, task.agentId, d.config.AGENT_ERROR_AFTER_FAILURES))) {
+      await d.agents.event(task.agentId, 'agent.error', 'ERROR', `agent in ERROR after ${d.config.AGENT_ERROR_AFTER_FAILURES} failed tasks in a row: it takes no new work until started`);
+    }
+  }
   void d.agentPublisher.publish('agentPerformanceUpdate', task.agentId, { taskId: row.id, kind: task.kind, status: row.status, durationMs: ms });
   if (row.workflowRunId) await d.enqueue(agentWorkflow, { runId: row.workflowRunId }, { jobId: `wf-${row.workflowRunId}-${row.stepKey}-${row.status}` });
   return { taskId: row.id, status: row.status };

@@ -67,6 +67,14 @@ describe('agent commands and the rest of the surface', () => {
     expect((await post({ kind: 'noop', priority: 'LOW' })).status).toBe(409);
   });
 
+  it('gives a task that lost its job (PENDING for over a minute) its job again', async () => {
+    const agent = await createAgent(f.engine);
+    const [row] = await f.engine.db.$queryRaw<Array<{ id: number }>>`
+      INSERT INTO agent_tasks (agent_id, kind, priority, status, created_at) VALUES (${agent}, 'noop', 'MEDIUM', 'PENDING', now() - interval '2 minutes') RETURNING id`;
+    await f.engine.deps.redis.del(`${f.prefix}:agents:sweep`);
+    expect(await taskIn(f.engine, row!.id, ['COMPLETED'], 10_000)).toMatchObject({ status: 'COMPLETED' });
+  });
+
   it('reports performance over the configured windows and in Prometheus by agent type and kind', async () => {
     const agent = await createAgent(f.engine, { type: 'perf-bot' });
     const ok = await Promise.all([1, 2, 3].map(() => createTask(f.engine, agent, { kind: 'noop', input: { sleepMs: 50 } })));

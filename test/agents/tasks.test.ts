@@ -7,7 +7,7 @@ import { agentsChannel } from '../../pipelines/_agents/publish.js';
 import { TEST_REDIS_URL } from '../support/services.js';
 import { createAgent, createTask, taskIn, useAgentsEngine } from './support.js';
 
-const f = useAgentsEngine({ env: () => ({ AGENT_TASK_TIMEOUTS: 'webhook=1500,agent-os=3000' }) });
+const f = useAgentsEngine({ env: () => ({ AGENT_TASK_TIMEOUTS: 'webhook=1500,agent-os=3000', AGENT_ERROR_AFTER_FAILURES: '2' }) });
 const SECRET = 'hook-secret-abcdef0123456789';
 
 describe('agent tasks', () => {
@@ -142,5 +142,20 @@ describe('agent tasks', () => {
     const task = await createTask(f.engine, agent, { kind: 'enqueue', input: { queue: 'test-echo', payload: { value: 'hi' } } });
     const done = await taskIn(f.engine, task.id, ['COMPLETED', 'FAILED']);
     expect(done).toMatchObject({ status: 'COMPLETED', output: { queue: 'test-echo', result: { echoed: 'hi' } } });
+  });
+
+  it('puts an agent whose last two tasks failed into ERROR: it takes no new work until started', async () => {
+    const agent = await createAgent(f.engine, { concurrencyLimit: 1 });
+    for (let i = 0; i < 2; i++) {
+      const t = await createTask(f.engine, agent, { kind: 'webhook', input: { integration: 'hooks', path: '/bad' } });
+      await taskIn(f.engine, t.id, ['FAILED']);
+    }
+    await expect.poll(async () => (await f.engine.request('GET', `/agents/${agent}`)).body.status, { timeout: 5_000 }).toBe('ERROR');
+    expect(messages.some((m) => m.event === 'agentStatusUpdate' && m.agentId === String(agent) && m.data.type === 'agent.error' && m.data.status === 'ERROR')).toBe(true);
+    expect((await f.engine.request('GET', `/agents/${agent}/health`)).body).toMatchObject({ healthy: false, consecutiveFailures: 2 });
+    const waiting = await createTask(f.engine, agent, { kind: 'noop' });
+    await expect.poll(async () => (await f.engine.request('GET', `/agents/${agent}/status`)).body.waitingForStart, { timeout: 5_000 }).toBe(1);
+    await f.engine.request('POST', `/agents/${agent}/start`);
+    expect(await taskIn(f.engine, waiting.id, ['COMPLETED'])).toMatchObject({ status: 'COMPLETED' });
   });
 });
