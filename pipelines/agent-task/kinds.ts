@@ -34,19 +34,22 @@ async function noop({ task, signal }: KindRun): Promise<Outcome> {
   return { done: 'COMPLETED', output: { ok: true } };
 }
 
-// One upstream client per integration and version of its settings (a changed URL or secret gets a new one).
-const integrationClients = new Map<string, Upstream>();
+// One upstream client per engine, integration and version of its settings (a changed URL or secret gets
+// a new one); per engine because the engine closes its clients when it stops.
+const integrationClients = new WeakMap<object, Map<string, Upstream>>();
 
 async function webhook({ task, ctx, signal }: KindRun): Promise<Outcome> {
   const input = task.input as z.output<typeof webhookInput>;
   const integration = await ctx.deps.db.integration.findUnique({ where: { name: input.integration } });
   if (!integration) throw new NonRetryableError(`no integration "${input.integration}"`);
   const key = `${integration.id}:${integration.updatedAt.getTime()}`;
-  let client = integrationClients.get(key);
+  let clients = integrationClients.get(ctx.deps);
+  if (!clients) integrationClients.set(ctx.deps, (clients = new Map()));
+  let client = clients.get(key);
   if (!client) {
     const auth = integration.secret ? { [integration.authHeader]: integration.authHeader.toLowerCase() === 'authorization' ? `Bearer ${integration.secret}` : integration.secret } : {};
     client = ctx.deps.upstream({ name: `integration-${integration.name}`, baseUrl: integration.baseUrl, connections: 4, requestTimeoutMs: 30_000, headers: auth });
-    integrationClients.set(key, client);
+    clients.set(key, client);
   }
   const res = await client.request({ method: input.method, path: input.path.replace(/^\//, ''), ...(input.method === 'GET' ? {} : { json: input.body ?? {} }), signal });
   const text = res.body.toString('utf8');
