@@ -1,6 +1,9 @@
 // Group commit for the two statements every task runs (its start and its end): calls arriving while a
 // batch is in flight go together as the next one (src/db/coalesce.ts), so a busy engine sends one
 // statement for many tasks and an idle one sends each at once. Each caller still waits for its own row.
+// `t.id = ANY(ids)` beside the join on the unnested rows is deliberate: it lets the planner start from the
+// primary key whatever its statistics say (with fresh bulk inserts it otherwise scanned every queued
+// task of every agent for each batch).
 import { coalesce } from '../../src/db/coalesce.js';
 import type { Executor } from '../../src/db/executor.js';
 import { sql } from '../../src/db/sql.js';
@@ -35,7 +38,7 @@ export function taskBatches(ex: Executor) {
       moved AS (
         UPDATE agent_tasks t SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), queued_at = COALESCE(t.queued_at, t.created_at), attempts = x.attempt, parked = false
         FROM x, agents a
-        WHERE t.id = x.id AND t.status IN ('PENDING', 'QUEUED') AND t.job_generation = x.generation
+        WHERE t.id = ANY(${keys.map((k) => k.id)}::int[]) AND t.id = x.id AND t.status IN ('PENDING', 'QUEUED') AND t.job_generation = x.generation
           AND a.id = t.agent_id AND a.status IN ('IDLE', 'RUNNING') AND a.deleted_at IS NULL
         RETURNING ${TASK_COLUMNS}, ${AGENT_COLUMNS}
       ), ev AS (
@@ -55,7 +58,7 @@ export function taskBatches(ex: Executor) {
       ),
       moved AS (
         UPDATE agent_tasks t SET status = x.status::"TaskStatus", output = x.output, error = x.error, finished_at = now()
-        FROM x WHERE t.id = x.id AND t.status = 'RUNNING'
+        FROM x WHERE t.id = ANY(${keys.map((k) => k.id)}::int[]) AND t.id = x.id AND t.status = 'RUNNING'
         RETURNING ${TASK_COLUMNS}
       ), ev AS (
         INSERT INTO agent_events (agent_id, task_id, type, severity, message)
