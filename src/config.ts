@@ -86,6 +86,17 @@ export const settings = {
   RETRAIN_POLL_MS: [int(100), '15000', 'how often a retraining is polled (Retry-After wins when longer)'],
   RETRAIN_MAX_DURATION_MS: [int(1000), '7200000', 'give up on a retraining after this long'],
   RETRAIN_COOLDOWN_MS: [int(0), '21600000', 'drift alerts within this window start one retraining'],
+  // ---- social
+  SOCIAL_CELEBRITY_FOLLOWERS: [int(1), '100000', 'authors with more followers are not fanned out into home feeds but merged at read time'],
+  SOCIAL_FANOUT_CHUNK_SIZE: [int(100, 100_000), '5000', 'recipients per fan-out chunk (one child job, one INSERT … SELECT); smaller audiences are notified inline'],
+  SOCIAL_FANOUT_CONCURRENCY: [int(1, 64), '2', 'fan-out chunks in flight across all replicas (the large-audience lane)'],
+  SOCIAL_COALESCE_WINDOW_MS: [int(1000), '600000', 'likes and follows of one subject within this window update one notification'],
+  SOCKETIO_KEY: [z.string().min(1).regex(/^[^#\s]+$/, 'must not contain "#" or spaces'), 'socket.io', 'key (channel prefix) of the backend\'s Socket.IO Redis adapter'],
+  SOCKETIO_NAMESPACE: [z.string().regex(/^\/[^#\s]*$/, 'must start with "/" and contain no "#" or spaces'), '/notifications', 'Socket.IO namespace of the backend\'s gateway'],
+  PREDICTION_LIVE_TTL_SECONDS: [int(10), '86400', 'how long the latest prediction per match stays in Redis'],
+  SOCIAL_PUSH_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'push channel webhook; unset = no push'],
+  SOCIAL_EMAIL_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'email channel webhook; unset = no email'],
+  SOCIAL_WEBHOOK_RATE_LIMIT_PER_MIN: [int(1), '600', 'requests per minute per webhook channel, shared by all replicas'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
 
 type Settings = typeof settings;

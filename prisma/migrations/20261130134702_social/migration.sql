@@ -211,12 +211,17 @@ CREATE TABLE "home_feed_items" (
 -- CreateTable
 CREATE TABLE "fanouts" (
     "id" TEXT NOT NULL,
-    "kind" TEXT NOT NULL,
     "audience" TEXT NOT NULL,
     "source_id" INTEGER NOT NULL,
+    "type" TEXT NOT NULL,
+    "actor_id" INTEGER,
+    "subject_type" TEXT,
+    "subject_id" INTEGER,
+    "dedupe_key" TEXT NOT NULL,
+    "payload" JSONB NOT NULL DEFAULT '{}',
+    "feed_post_id" INTEGER,
     "chunks" INTEGER NOT NULL,
     "recipients" INTEGER NOT NULL,
-    "inserted" INTEGER NOT NULL DEFAULT 0,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "completed_at" TIMESTAMP(3),
 
