@@ -53,6 +53,8 @@ export const settings = {
   CONCURRENCY: [structured(parseConcurrency), '', 'per-queue concurrency overrides: "queue=8,other=2"'],
   ENQUEUE_TIMEOUT_MS: [int(100), '2000', 'HTTP answers 503 when Redis does not answer within this'],
   IDEMPOTENCY_TTL_SECONDS: [int(1), '86400', 'how long an Idempotency-Key is remembered'],
+  ANALYTICS_POOL_SIZE: [int(1, 100), '4', 'PostgreSQL connections for long analytical queries (archive replay, housekeeping), apart from the hot paths'],
+  ANALYTICS_STATEMENT_TIMEOUT_MS: [int(1000), '60000', 'a statement on the analytics connections running longer is cancelled'],
   // ---- feed ingestion
   ESPN_BASE_URL: [url(['http:', 'https:']), 'https://site.api.espn.com/apis/site/v2/sports/soccer', 'ESPN public API base'],
   ESPN_LEAGUES: [structured(parseLeagues), 'eng.1,esp.1,ger.1,ita.1,fra.1,uefa.champions', 'ESPN league slugs to ingest, comma-separated'],

@@ -5,8 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ensureDatabase } from './db/admin.js';
 import { createDb, createPool, type Db } from './db/client.js';
-import type pg from 'pg';
-import { applyMigrations, pendingMigrations } from './db/migrate.js';
+import { executor, type PoolExecutor } from './db/executor.js';
+import { applyMigrations, pendingMigrationsOn } from './db/migrate.js';
+import { sql } from './db/sql.js';
 import type { HttpContext } from './http/context.js';
 import { buildHttpServer, type HttpOptions } from './http/server.js';
 import type { Logger } from './logger.js';
@@ -27,8 +28,10 @@ import { Upstream, type UpstreamOptions } from './upstream/client.js';
 export interface EngineDeps {
   config: Readonly<Config>;
   db: Db;
-  /** The pool under Prisma, for set-based SQL on hot paths (src/db/sql.ts). */
-  pg: pg.Pool;
+  /** Plain SQL (the `sql` template) on the pool under Prisma: set-based and hot statements, transactions (`tx`). */
+  sql: PoolExecutor;
+  /** Plain SQL on a small pool of its own whose statements time out: long scans, kept off the hot paths' pool. */
+  analytics: PoolExecutor;
   /** For pipelines: waits across reconnects. */
   redis: Redis;
   /** Enqueues a job of a queue definition (typed payload; debounce, throttle, priority, delay). */
@@ -85,8 +88,11 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const pool = createPool(config.DATABASE_URL);
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
   const db = createDb(pool);
-  // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in /readyz.
-  await db.$queryRaw`SELECT 1`;
+  const main = executor(pool);
+  const analyticsPool = createPool(config.DATABASE_URL, config.ANALYTICS_POOL_SIZE, { statementTimeoutMs: config.ANALYTICS_STATEMENT_TIMEOUT_MS, applicationName: 'matchday-analytics' });
+  analyticsPool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection (analytics) failed'));
+  // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in a request.
+  await db.deadLetter.findFirst({ select: { id: true } });
   const fast = failFastConnection(config.REDIS_URL, 'engine:api');
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
@@ -111,7 +117,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     return u;
   };
   const base: EngineDeps = {
-    config, db, pg: pool, redis: shared, breakers, metrics, flows, upstream, log,
+    config, db, sql: main, analytics: executor(analyticsPool), redis: shared, breakers, metrics, flows, upstream, log,
     enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), runs: producer.has.bind(producer),
     slots: (key, limit, so) => slotRegistry.get(key, limit, so),
   };
@@ -125,7 +131,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     workers = new WorkerPool({
       defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-      deps, log, metrics, sinks: createSinks(db, pool, shared, config.QUEUE_PREFIX),
+      deps, log, metrics, sinks: createSinks(db, main, shared, config.QUEUE_PREFIX),
     });
     await workers.start();
     for (const def of consumed) {
@@ -149,15 +155,15 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     }
   };
   const ctx: HttpContext = {
-    config, producer, flows, redis: fast, db, metrics, status,
+    config, producer, flows, redis: fast, db, sql: main, metrics, status,
     async ready() {
       const checks = Object.fromEntries(
         await Promise.all([
           check('redis', () => fast.ping()),
-          check('postgres', () => db.$queryRaw`SELECT 1`),
+          check('postgres', () => main.query(sql`SELECT 1`)),
           check('migrations', async () => {
             if (migrationsApplied) return;
-            const pending = await pendingMigrations((sql) => db.$queryRawUnsafe(sql));
+            const pending = await pendingMigrationsOn(pool);
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
             migrationsApplied = true;
           }),
@@ -181,7 +187,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       await Promise.all(upstreams.map((u) => u.close()));
       await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
       await db.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), analyticsPool.end()]);
       log.info(result, 'shut down');
       return result;
     })());

@@ -3,7 +3,7 @@ import { sleepy } from './support/queues.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coalesce } from '../src/db/coalesce.js';
-import { ASYNC_COMMIT } from '../src/db/sql.js';
+import { ASYNC_COMMIT, sql } from '../src/db/sql.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, type TestEngine } from './support/engine.js';
 
@@ -64,9 +64,10 @@ describe('coalesce', () => {
 
 describe('ASYNC_COMMIT', () => {
   it('turns off the WAL-flush wait for its own statement only', async () => {
+    // Both statements on one connection, to see that the setting does not outlive the first.
     const client = await pool.connect();
     try {
-      const inside = await client.query(`SELECT current_setting('synchronous_commit') AS s FROM (${ASYNC_COMMIT}) AS a`);
+      const inside = await client.query(sql`SELECT current_setting('synchronous_commit') AS s FROM (${ASYNC_COMMIT}) AS a`.text);
       expect(inside.rows[0].s).toBe('off');
       const after = await client.query(`SELECT current_setting('synchronous_commit') AS s`);
       expect(after.rows[0].s).toBe('on'); // not left on the pooled connection

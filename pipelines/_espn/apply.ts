@@ -1,6 +1,6 @@
 // Applies a scoreboard-like batch of matches: load in one transaction with the change events, then
 // publish the events and refresh the live snapshots.
-import { inTransaction } from '../../src/db/sql.js';
+import { tx } from '../../src/db/executor.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
 import { deriveEvents, publishEvents, recordEvents, type MatchEvent } from '../_feeds/events.js';
 import { syncLive } from '../_feeds/live.js';
@@ -11,8 +11,8 @@ import { isFinished, isLive } from './status.js';
 
 export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecord[], counts: IngestCounts) {
   const { redis, config } = deps;
-  const { loaded, outbox } = await inTransaction(deps.pg, async (tx) => {
-    const loaded = await loadMatches(tx, records);
+  const { loaded, outbox } = await tx(deps.sql, async (t) => {
+    const loaded = await loadMatches(t, records);
     const events: MatchEvent[] = loaded.changes.flatMap(deriveEvents);
     // A red card is news only on a match we already knew: the first sight of a match is not a change.
     const firstSeen = new Set(loaded.changes.filter((c) => c.inserted).map((c) => c.matchId));
@@ -23,7 +23,7 @@ export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecor
         events.push({ matchId: k.matchId, kind: 'red-card', eventKey: `red-card:${k.eventKey}`, status: r.status, homeScore: r.homeScore, awayScore: r.awayScore });
       }
     }
-    return { loaded, outbox: await recordEvents(tx, events) };
+    return { loaded, outbox: await recordEvents(t, events) };
   }, { durable: false });
   const total = new Set(records.map((r) => r.providerId)).size;
   counts.inserted += loaded.changes.filter((c) => c.inserted).length;

@@ -19,7 +19,7 @@ export function createIngestDeps(base: EngineDeps): IngestDeps {
   const newsFeeds = c.NEWS_FEEDS;
   const perMin = (max: number) => (c.RATE_LIMITS_ENABLED ? { rateLimit: { max, perMs: 60_000 } } : {});
   const breaker = { volumeThreshold: c.UPSTREAM_BREAKER_VOLUME, errorThresholdPercentage: 50, resetTimeoutMs: c.UPSTREAM_BREAKER_RESET_MS, rollingWindowMs: 60_000 };
-  const readCursor = cursorReader(base.pg);
+  const readCursor = cursorReader(base.sql);
   if (c.FEEDS_REPLAY_DIR) {
     const dir = c.FEEDS_REPLAY_DIR;
     return {

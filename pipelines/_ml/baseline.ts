@@ -10,8 +10,8 @@ import { BASELINE_MODEL_NAME, BASELINE_MODEL_VERSION, fitBaseline, predictBaseli
 import type { MlEngineDeps } from './deps.js';
 import { activeVersion, register } from './registry.js';
 import type { MatchError, PredictionRow } from './store.js';
+import { DAY_MS } from '../../src/time.js';
 
-const DAY_MS = 86_400_000;
 /** The rating components replay at most ten years; older results cannot change a fit. */
 const HISTORY_DAYS = 10 * 365;
 /**

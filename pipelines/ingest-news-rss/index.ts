@@ -30,7 +30,7 @@ export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDep
         if (whole && parsed.records.length === 0) throw new Error(`${sourceName}: ${whole.error}`);
         return parsed;
       },
-      load: (records, counts) => loadArticles(ctx.deps.db, rssArticleInputs(records), counts),
+      load: (records, counts) => loadArticles(ctx.deps, rssArticleInputs(records), counts),
     },
     ctx,
   );

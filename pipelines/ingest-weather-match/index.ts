@@ -65,7 +65,7 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
       }),
       load: async (records, c) => {
         const rows: WeatherRow[] = records.map((r) => ({ matchId: match.id, source, issuedAt, weather: r.weather }));
-        await storeWeather(db, rows, c);
+        await storeWeather(ctx.deps.sql, rows, c);
         return rows[0]?.weather ?? null;
       },
     },

@@ -13,7 +13,23 @@ const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'Sock
 const SQLSTATES = new Set(['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300']);
 const PG_CLIENT = /^Connection terminated|timeout exceeded when trying to connect/;
 
+/**
+ * What the `sql` executors throw when they cannot reach PostgreSQL at all (refused, reset, unreachable):
+ * pg reports those as bare socket errors (ECONNREFUSED …) that say nothing of which service failed.
+ */
+export class PostgresUnavailableError extends Error {
+  override name = 'PostgresUnavailableError';
+}
+
+/** A socket-level failure of a pg connection (it has a syscall; a query error has a SQLSTATE instead) as a PostgresUnavailableError. */
+export function asPostgresError(err: unknown): unknown {
+  const e = err as { syscall?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object' || e instanceof PostgresUnavailableError || typeof e.syscall !== 'string') return err;
+  return new PostgresUnavailableError(`PostgreSQL is unavailable: ${String(e.message)}`, { cause: err });
+}
+
 export function isPostgresUnavailable(err: unknown): boolean {
+  if (err instanceof PostgresUnavailableError) return true;
   const e = err as { name?: string; code?: unknown; message?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } } | null;
   if (!e || typeof e !== 'object') return false;
   if (e.name?.startsWith('PrismaClient')) {

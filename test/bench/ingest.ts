@@ -12,6 +12,7 @@ import { API_KEY, DATABASE_URL, fmt, mb, REDIS_URL } from './support.js';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { withDatabase } from '../../src/db/admin.js';
+import { sql } from '../../src/db/sql.js';
 import { startEngine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -76,7 +77,7 @@ export async function run() {
   const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
   const e = await startEngine({ config, queues, log: createLogger('warn', [API_KEY], devNull), extendDeps: createPipelineDeps });
   // Start from an empty football schema so the figures are this run's alone.
-  await e.db.$executeRawUnsafe(`TRUNCATE ${ROW_TABLES.join(', ')}, match_domain_events, quarantined_records RESTART IDENTITY CASCADE`);
+  await e.deps.sql.execute(sql`TRUNCATE ${sql.idents(ROW_TABLES)}, match_domain_events, quarantined_records RESTART IDENTITY CASCADE`);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   try {
@@ -101,6 +102,6 @@ export async function run() {
 
 async function countRows(e: Awaited<ReturnType<typeof startEngine>>) {
   const by: Record<string, number> = {};
-  for (const t of ROW_TABLES) by[t] = Number(((await e.db.$queryRawUnsafe(`SELECT count(*)::int AS n FROM ${t}`)) as Array<{ n: number }>)[0]!.n);
+  for (const t of ROW_TABLES) by[t] = (await e.deps.sql.one<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${sql.ident(t)}`)).n;
   return { by, total: Object.values(by).reduce((a, b) => a + b, 0) };
 }

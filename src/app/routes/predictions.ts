@@ -60,7 +60,7 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const parsed = predictionSelection.safeParse(req.body ?? {});
     if (!parsed.success) throw invalid('selection', zodDetails(parsed.error));
     const selection = parsed.data;
-    if (selection.league !== undefined && !(await pg(competitionsFor(ctx.db, selection.league))).length) {
+    if (selection.league !== undefined && !(await pg(competitionsFor(ctx.sql, selection.league))).length) {
       throw invalid('selection', [{ field: 'league', message: `no competition with slug or provider id "${selection.league}"` }]);
     }
     // Versions the service made outside our retraining are registered when first met, so the registry
