@@ -16,6 +16,9 @@ import { mlPredictChunk } from './ml-predict-chunk.js';
 import { mlPredictPlan } from './ml-predict-plan.js';
 import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
+import { socialEvents } from './social-events.js';
+import { socialFanout } from './social-fanout.js';
+import { socialFanoutChunk } from './social-fanout-chunk.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -34,4 +37,7 @@ export const queues: readonly QueueDefinition[] = [
   mlRepredictMatch,
   mlRetrain,
   mlBaselineFit,
+  socialEvents,
+  socialFanout,
+  socialFanoutChunk,
 ];

@@ -5,6 +5,8 @@ import { createIngestDeps } from '../../pipelines/_feeds/deps.js';
 import type { MatchEventConsumer } from '../../pipelines/_feeds/events.js';
 import { createMlDeps, type MlEngineDeps } from '../../pipelines/_ml/deps.js';
 import { onMatchEvent } from '../../pipelines/_ml/on-match-event.js';
+import { createSocialDeps } from '../../pipelines/_social/deps.js';
+import { onSocialMatchEvent } from '../../pipelines/_social/on-match-event.js';
 
 /** Match changes that can move a prediction: the match is re-predicted (debounced per match). */
 const REPREDICT_ON = new Set(['kick-off', 'goal', 'red-card', 'score-corrected']);
@@ -14,5 +16,7 @@ export async function createPipelineDeps(base: EngineDeps) {
   const repredict: MatchEventConsumer = async (event, deps) => {
     if (REPREDICT_ON.has(event.kind)) await onMatchEvent(event, deps as MlEngineDeps);
   };
-  return { ...createIngestDeps(base), ...ml, matchEventConsumers: [repredict] };
+  // Settlement at full time (re-settled on a corrected score) and the teams' followers' notifications.
+  const social: MatchEventConsumer = (event, deps) => onSocialMatchEvent(event, deps);
+  return { ...createIngestDeps(base), ...ml, ...createSocialDeps(base), matchEventConsumers: [repredict, social] };
 }
