@@ -68,6 +68,8 @@ export const settings = {
   UPSTREAM_TIMEOUT_MS: [int(100), '20000', 'deadline of one request to a feed upstream'],
   UPSTREAM_BREAKER_VOLUME: [int(1), '10', 'requests in the rolling minute before a feed breaker may open'],
   UPSTREAM_BREAKER_RESET_MS: [int(100), '30000', 'how long a feed breaker stays open before a probe'],
+  UPSTREAM_BREAKER_MAX_WAIT_MS: [int(0), '1800000', 'how long in all one job may wait for open breakers without spending attempts; then each wait counts as a failed attempt'],
+  UPSTREAM_MAX_RETRY_AFTER_MS: [int(1000), '900000', 'longest upstream Retry-After obeyed; a longer one is capped to this, logged and counted'],
   RATE_LIMITS_ENABLED: [bool, 'true', 'turn the shared upstream rate limits off (benchmarks, replay)'],
   FEEDS_REPLAY_DIR: [z.string().optional(), undefined, 'read recorded payloads from this directory (laid out like test/fixtures/) instead of the network'],
   SCOREBOARD_HOT_EVERY_MS: [int(10_000), '60000', 'scoreboard cadence for a league with a live match or a kick-off soon'],

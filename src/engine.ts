@@ -39,6 +39,8 @@ export interface EngineDeps {
   enqueueBulk: Producer['enqueueBulk'];
   /** Whether this engine runs the queue (a deployment may leave a feature's queues out). */
   runs: Producer['has'];
+  /** Looks a job up by id (state, creation and finish times, failure reason), e.g. one this job waits for. */
+  findJob: Producer['findJob'];
   breakers: BreakerRegistry;
   metrics: Metrics;
   /** Parent/child flows on the engine's queues: submit, add children in waves, progress. */
@@ -112,13 +114,18 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const slotRegistry = new SlotRegistry(shared, config.QUEUE_PREFIX);
   const upstreams: Upstream[] = [];
   const upstream = (options: UpstreamOptions) => {
-    const u = new Upstream(options, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log, secrets: configSecrets(config) });
+    const withDefaults: UpstreamOptions = {
+      maxRetryAfterMs: config.UPSTREAM_MAX_RETRY_AFTER_MS, ...options,
+      breaker: { maxWaitMs: config.UPSTREAM_BREAKER_MAX_WAIT_MS, ...options.breaker },
+    };
+    const u = new Upstream(withDefaults, { redis: shared, prefix: config.QUEUE_PREFIX, metrics, breakers, log, secrets: configSecrets(config) });
     upstreams.push(u);
     return u;
   };
   const base: EngineDeps = {
     config, db, sql: main, analytics: executor(analyticsPool), redis: shared, breakers, metrics, flows, upstream, log,
     enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), runs: producer.has.bind(producer),
+    findJob: producer.findJob.bind(producer),
     slots: (key, limit, so) => slotRegistry.get(key, limit, so),
   };
   const deps = { ...base, ...(await o.extendDeps?.(base)) };

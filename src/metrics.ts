@@ -34,6 +34,7 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    upstreamRetryAfterCapped: new Counter({ name: `${p}upstream_retry_after_capped_total`, help: 'Retry-After delays longer than UPSTREAM_MAX_RETRY_AFTER_MS, cut to it', labelNames: ['upstream'] as const, registers: [registry] }),
     upstreamRateLimited: new Counter({ name: `${p}upstream_rate_limited_total`, help: 'Requests delayed or deferred by the shared rate limit', labelNames: ['upstream'] as const, registers: [registry] }),
     circuitState: new Gauge({ name: `${p}circuit_state`, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['upstream'] as const, registers: [registry] }),
     circuitTransitions: new Counter({ name: `${p}circuit_transitions_total`, help: 'Circuit breaker transitions by target state', labelNames: ['upstream', 'to'] as const, registers: [registry] }),

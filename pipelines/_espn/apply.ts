@@ -9,7 +9,8 @@ import { loadMatches } from './load.js';
 import type { MatchRecord } from './scoreboard.js';
 import { isFinished, isLive } from './status.js';
 
-export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecord[], counts: IngestCounts) {
+/** `requestKey`: the scoreboard request the records came from, so its unchanged fetches keep their live snapshots alive. */
+export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecord[], counts: IngestCounts, requestKey?: string) {
   const { redis, config } = deps;
   const { loaded, outbox } = await tx(deps.sql, async (t) => {
     const loaded = await loadMatches(t, records);
@@ -37,6 +38,6 @@ export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecor
     homePenalties: r.homePenalties, awayPenalties: r.awayPenalties, updatedAt: new Date().toISOString(),
   }));
   const ended = loaded.changes.filter((c) => c.prev && isLive(c.prev.status as never) && !isLive(c.status as never)).map((c) => c.matchId);
-  await syncLive(redis, config.QUEUE_PREFIX, config.LIVE_SNAPSHOT_TTL_SECONDS, live, changed, ended);
+  await syncLive(redis, config.QUEUE_PREFIX, config.LIVE_SNAPSHOT_TTL_SECONDS, live, changed, ended, requestKey);
   return { events: published, live: live.length, finished: records.filter((r) => isFinished(r.status)).length, ids: loaded.ids };
 }

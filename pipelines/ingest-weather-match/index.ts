@@ -2,8 +2,10 @@
 // with the fetch time as `issuedAt` (the newest row of a match and source supersedes the earlier ones).
 //
 // - A venue without coordinates: its geocoding is enqueued (job id `geocode-venue-<id>`, so many matches
-//   at one venue make one job) and this job is sent back for 30 s. A venue geocoding could not resolve
-//   fails this job for good, saying how to set the coordinates by hand.
+//   at one venue make one job) and this job waits for it, deferred 30 s at a time without spending
+//   attempts. A venue geocoding could not resolve, or a geocoding that failed for good while this job
+//   waited, fails this job for good, saying why and how to set the coordinates by hand; a weather job
+//   enqueued after such a failure starts a new geocoding.
 // - Finished matches older than the archive's lag (5 days) read the archive endpoint; everything else
 //   the forecast endpoint (which also serves the last 92 days). Beyond the 16-day horizon nothing is asked.
 // - The usual feed steps (runFeed): an unchanged response costs no writes. Open-Meteo stamps every
@@ -11,7 +13,7 @@
 //   look unchanged.
 import { ingestVenueGeocode } from '../../queues/ingest-venue-geocode.js';
 import type { JobContext } from '../../src/queue/define.js';
-import { NonRetryableError, RetryAfterError } from '../../src/queue/errors.js';
+import { NonRetryableError } from '../../src/queue/errors.js';
 import { isFinished } from '../_espn/status.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
 import { parseJson, runFeed } from '../_feeds/run-feed.js';
@@ -24,8 +26,10 @@ import type { WeatherSource } from '../_open-meteo/transform.js';
 import { matchWeather, weatherSourceName } from '../_open-meteo/match-weather.js';
 import { quarantineOne } from '../_feeds/transform.js';
 
-/** How long a match waits for its venue's geocoding before trying again. */
+/** How long a match waits for its venue's geocoding before looking again. */
 export const GEOCODE_WAIT_MS = 30_000;
+/** A geocoding not finished after this long is stuck (no worker consumes its queue?): waiting counts as a failed attempt. */
+const GEOCODE_STUCK_MS = 60 * 60_000;
 
 
 /** Archive for matches played long enough ago for the archive to have them; forecast otherwise. */
@@ -82,7 +86,7 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
 }
 
 
-/** Enqueues the venue's geocoding and sends the job back; throws in every case. */
+/** Waits for the venue's geocoding (enqueued when there is none to wait for); throws in every case. */
 async function awaitGeocoding(
   venue: { id: number; name: string; city: string | null; country: string | null },
   ctx: JobContext<IngestPipelineDeps>,
@@ -99,11 +103,22 @@ async function awaitGeocoding(
     );
   }
   const jobId = `geocode-venue-${venue.id}`;
-  await ctx.deps.enqueue(ingestVenueGeocode, { venueId: venue.id }, { jobId });
-  throw new RetryAfterError(
-    `venue ${venue.id} (${venue.name}) has no coordinates yet: geocoding enqueued (${ingestVenueGeocode.name} job ${jobId}); retrying in ${GEOCODE_WAIT_MS / 1000} s`,
-    GEOCODE_WAIT_MS,
-  );
+  const geo = await ctx.deps.findJob(ingestVenueGeocode, jobId);
+  // A geocoding that failed for good after this job was enqueued is its answer (it waited for it, or ran
+  // alongside). An older failure is no answer for a later run: that one tries again.
+  if (geo?.state === 'failed' && (geo.finishedAt ?? 0) >= ctx.createdAt) {
+    throw new NonRetryableError(
+      `venue ${venue.id} (${venue.name}, ${venue.city ?? 'no city'}) could not be geocoded: ${ingestVenueGeocode.name} job ${jobId} failed for good ` +
+        `(${geo.failedReason ?? 'no reason given'}); set its coordinates with PUT /venues/${venue.id}/coordinates, then enqueue this match again`,
+    );
+  }
+  if (!geo || geo.state === 'failed' || geo.state === 'completed') {
+    // None yet, or a finished one that left the venue without coordinates: a new geocoding, under the same id.
+    await ctx.deps.enqueue(ingestVenueGeocode, { venueId: venue.id }, { jobId, replaceFinished: true });
+  } else if (Date.now() - geo.createdAt > GEOCODE_STUCK_MS) {
+    throw new Error(`venue ${venue.id} (${venue.name}): ${ingestVenueGeocode.name} job ${jobId} is still ${geo.state} after ${GEOCODE_STUCK_MS / 60_000} min`);
+  }
+  return ctx.defer(GEOCODE_WAIT_MS, { reason: `venue ${venue.id} (${venue.name}) has no coordinates yet: waiting for ${ingestVenueGeocode.name} job ${jobId}` });
 }
 
 /**

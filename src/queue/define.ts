@@ -46,6 +46,8 @@ export interface JobContext<Deps = unknown> {
   attempt: number;
   /** This run is the last one the queue's retry policy allows (a failure now is final). */
   finalAttempt: boolean;
+  /** When the job was enqueued (ms since the epoch): the same for every attempt and every deferred run. */
+  createdAt: number;
   log: Logger;
   /** Fires on the queue's timeout, on cancel (DELETE /jobs/…) and at the shutdown deadline. */
   signal: AbortSignal;
@@ -98,6 +100,11 @@ export type PayloadOf<D extends QueueDefinition> = z.input<D['payload']>;
 export interface EnqueueOptions {
   /** A deterministic id: a second enqueue with the same id adds nothing while the job exists. */
   jobId?: string;
+  /**
+   * With `jobId`: a completed or failed job still kept under that id is removed first, so the work runs
+   * again (without it the enqueue adds nothing until retention drops the finished job, days later).
+   */
+  replaceFinished?: boolean;
   /** The key decides the job id: a repeat (even after a failure) finds the job, a different payload is a conflict. */
   idempotencyKey?: string;
   /** BullMQ priority: 1 is the highest; jobs without a priority go before any prioritised one. */

@@ -44,6 +44,19 @@ function canonical(v: unknown): string {
 
 export const payloadDigest = (data: unknown) => createHash('sha256').update(canonical(data)).digest('hex').slice(0, 32);
 
+/** A job as pipelines may look at it (no BullMQ types). */
+export interface JobSnapshot {
+  id: string;
+  /** waiting, prioritized, delayed, active, waiting-children, completed, failed (or unknown). */
+  state: string;
+  createdAt: number;
+  finishedAt: number | null;
+  failedReason: string | null;
+  attemptsMade: number;
+}
+
+const FINISHED = new Set(['completed', 'failed']);
+
 export interface BulkItem<D extends QueueDefinition> {
   payload: PayloadOf<D>;
   jobId?: string;
@@ -110,8 +123,26 @@ export class Producer {
     }
     if (opts.throttle) Object.assign(base, { deduplication: { id: opts.throttle.id, ...(opts.throttle.ttlMs > 0 ? { ttl: opts.throttle.ttlMs } : {}) } });
     if (opts.idempotencyKey) return this.idempotent(name, data, opts.idempotencyKey, base, opts.signal);
+    if (opts.replaceFinished && opts.jobId) await this.removeFinished(name, opts.jobId);
     const job = await this.queue(name).add(name, data, base);
     return { id: String(job.id), created: true };
+  }
+
+  /** A job of `def`'s queue by id; null when no job (any more) has that id. */
+  async findJob<D extends QueueDefinition>(def: D, id: string): Promise<JobSnapshot | null> {
+    const job = await this.queue(def.name).getJob(id);
+    if (!job) return null;
+    return {
+      id, state: await job.getState(), createdAt: job.timestamp, finishedAt: job.finishedOn ?? null,
+      failedReason: job.failedReason || null, attemptsMade: job.attemptsMade,
+    };
+  }
+
+  private async removeFinished(name: string, id: string): Promise<void> {
+    const job = await this.queue(name).getJob(id);
+    if (!job || !FINISHED.has(await job.getState())) return;
+    // Someone else may have replaced it meanwhile (then the new job is locked or simply kept by the add).
+    await job.remove().catch(() => {});
   }
 
   /**

@@ -1,10 +1,11 @@
 // The wrapper every job runs through: re-validate the payload, give the pipeline a job-scoped logger and
 // an AbortSignal (timeout, cancel, shutdown), record metrics, classify failures, dead-letter final ones.
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChildRef, ChildResults, Handler, JobContext, QueueDefinition } from './define.js';
-import { classify, JobTimeoutError, NonRetryableError } from './errors.js';
+import { classify, JobTimeoutError, NonRetryableError, RetryAfterError, type WaitPolicy } from './errors.js';
 
 export interface PipelineRunRecord {
   queue: string;
@@ -37,10 +38,19 @@ export interface RunJobOptions {
   schedulePeriodMs?: number;
   /** The queue prefix (to read children's queue and id out of their Redis keys). */
   prefix: string;
+  /** For the per-job wait budget (kept in the job's own hash, so it goes when the job goes). */
+  redis: Redis;
 }
 
 /** Thrown by `ctx.defer` and `ctx.waitForChildren`: the job was parked, which is neither success nor failure. */
 const isParked = (err: unknown) => err instanceof DelayedError || err instanceof WaitingChildrenError;
+
+/**
+ * Adds `ARGV[1]` ms to the job's total wait (a field of the job's own hash) and returns the new total;
+ * -1 when the job is gone (nothing is created for it).
+ */
+const ADD_WAIT = `if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('HINCRBY', KEYS[1], 'engineWaitedMs', ARGV[1])`;
 
 export const runningKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
 
@@ -96,6 +106,9 @@ class Ctx implements JobContext {
   }
   get signal(): AbortSignal {
     return this.running.signal;
+  }
+  get createdAt(): number {
+    return this.job.timestamp;
   }
   progress(value: number | object): Promise<void> {
     return this.job.updateProgress(value);
@@ -177,10 +190,31 @@ export function createJobRunner(o: RunJobOptions) {
       return result;
     } catch (err) {
       if (isParked(err)) throw err; // deferred or waiting for children: BullMQ already moved the job
+      if (err instanceof RetryAfterError && err.wait) await waitInstead(ctx, err, err.wait);
       return fail(job, ctx, err, startedAt);
     } finally {
       clearTimeout(timer);
       o.running.delete(key);
+    }
+  }
+
+  /**
+   * A wait that is not the job's fault (an open circuit breaker) is sat out by deferring (no attempt
+   * counted) while the job's total wait stays within the error's budget; returns when it does not, and
+   * the error then counts as a failed attempt.
+   */
+  async function waitInstead(ctx: Ctx, err: RetryAfterError, wait: WaitPolicy): Promise<void> {
+    const delayMs = Math.max(1, Math.round(err.delayMs));
+    const waited = Number(await o.redis.eval(ADD_WAIT, 1, `${o.prefix}:${queue}:${ctx.jobId}`, delayMs).catch(() => -1));
+    if (waited < 0 || waited > wait.maxWaitMs) {
+      ctx.log.warn({ waitedMs: waited < 0 ? null : waited - delayMs, maxWaitMs: wait.maxWaitMs, reason: err.message }, 'waited long enough: this wait now counts as a failed attempt');
+      return;
+    }
+    try {
+      await ctx.defer(delayMs, { jitterRatio: wait.jitterMs / delayMs, reason: err.message });
+    } catch (deferred) {
+      if (isParked(deferred)) throw deferred;
+      ctx.log.warn({ err: deferred }, 'could not defer the job: the wait counts as a failed attempt');
     }
   }
 

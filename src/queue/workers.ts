@@ -38,13 +38,13 @@ export class WorkerPool {
     const { o } = this;
     for (const def of o.defs) {
       const handler = await def.handler();
-      const run = createJobRunner({
-        def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
-        running: this.running, schedulePeriodMs: schedulePeriodMs(def), prefix: o.prefix,
-      });
       const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
       connection.on('error', () => {}); // reported through the worker's own 'error' event
       this.connections.push(connection);
+      const run = createJobRunner({
+        def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
+        running: this.running, schedulePeriodMs: schedulePeriodMs(def), prefix: o.prefix, redis: connection,
+      });
       // Two-argument processor: BullMQ then creates no AbortController per job (cancel goes through
       // `running`); the token lets a job defer itself or wait for its children.
       const worker = new Worker(def.name, (job, token) => run(job, token), {

@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import { headerSecrets, Redactor, urlPasswords } from '../secrets.js';
 import type { BreakerRegistry } from '../status.js';
 import { defaultBreakerOptions, UpstreamBreaker, type BreakerOptions } from './breaker.js';
+import { parseRetryAfter } from '../queue/errors.js';
 import { BODY_SNIPPET_CHARS, CircuitOpenError, errorForStatus, UpstreamError, UpstreamRetryAfterError } from './errors.js';
 import { SharedRateLimiter, type RateLimit } from './rate-limit.js';
 
@@ -28,6 +29,8 @@ export interface UpstreamOptions {
   rateLimitMaxWaitMs?: number;
   breaker?: Partial<BreakerOptions>;
   headers?: Record<string, string>;
+  /** Longest Retry-After obeyed (UPSTREAM_MAX_RETRY_AFTER_MS): a longer one is cut to this, logged and counted. */
+  maxRetryAfterMs?: number;
 }
 
 export interface UpstreamEnv {
@@ -62,6 +65,10 @@ export interface UpstreamResponse {
 }
 
 const SOCKET_ERRORS = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+/** Jobs that meet an open breaker wake within this share of its reset time after the probe time, not all at once. */
+const WAKE_SPREAD = 0.5;
+/** A job that meets the half-open probe in flight looks again after 1–2 s. */
+const PROBE_RECHECK_MS = 1_000;
 
 export class Upstream {
   readonly name: string;
@@ -76,7 +83,7 @@ export class Upstream {
     this.name = options.name;
     this.o = {
       connections: 8, connectTimeoutMs: 5_000, headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000, requestTimeoutMs: 30_000,
-      maxResponseBytes: 10 * 1024 * 1024, rateLimitMaxWaitMs: 5_000, ...options,
+      maxResponseBytes: 10 * 1024 * 1024, rateLimitMaxWaitMs: 5_000, maxRetryAfterMs: 15 * 60_000, ...options,
     };
     const origin = new URL(options.baseUrl);
     this.redactor = new Redactor([...(env.secrets ?? []), ...headerSecrets(options.headers), ...urlPasswords(options.baseUrl)]);
@@ -101,18 +108,37 @@ export class Upstream {
   }
 
   async request(r: RequestOptions): Promise<UpstreamResponse> {
+    // The breaker first: a job that waits for it must not use up a rate-limit slot.
+    if (this.breaker.state === 'open' || this.breaker.probing) throw this.circuitOpen();
     await this.takeRateLimitSlot(r.signal);
-    if (this.breaker.state === 'open') {
-      throw new CircuitOpenError(this.name, undefined, Math.max(1_000, this.breaker.remainingOpenMs()), 'circuit open');
-    }
     try {
       return await this.breaker.fire(() => this.send(r));
     } catch (err) {
-      if ((err as { code?: string }).code === 'EOPENBREAKER') {
-        throw new CircuitOpenError(this.name, undefined, Math.max(1_000, this.breaker.remainingOpenMs()), 'circuit open');
-      }
+      if ((err as { code?: string }).code === 'EOPENBREAKER') throw this.circuitOpen();
       throw err;
     }
+  }
+
+  /**
+   * Open: come back at the probe time, spread over half a reset period so the waiting jobs do not all
+   * wake at once (the first one through is the probe). Half-open with the probe in flight: look again
+   * shortly, until the probe has closed or reopened the breaker.
+   */
+  private circuitOpen(): CircuitOpenError {
+    const { resetTimeoutMs, maxWaitMs } = this.breaker.options;
+    if (this.breaker.state === 'half-open') {
+      return new CircuitOpenError(this.name, PROBE_RECHECK_MS, 'circuit half-open, its probe in flight', { maxWaitMs, jitterMs: PROBE_RECHECK_MS });
+    }
+    return new CircuitOpenError(this.name, Math.max(500, this.breaker.remainingOpenMs()), 'circuit open', { maxWaitMs, jitterMs: Math.round(resetTimeoutMs * WAKE_SPREAD) });
+  }
+
+  /** A Retry-After header in ms, capped at `maxRetryAfterMs` (an upstream asking for a year parks no job for a year). */
+  retryAfterMs(header: string | string[] | undefined): number | undefined {
+    const asked = parseRetryAfter(header);
+    if (asked === undefined || asked <= this.o.maxRetryAfterMs) return asked;
+    this.env.metrics.upstreamRetryAfterCapped.inc({ upstream: this.name });
+    this.env.log.warn({ upstream: this.name, retryAfter: header, askedMs: asked, cappedMs: this.o.maxRetryAfterMs }, 'Retry-After longer than UPSTREAM_MAX_RETRY_AFTER_MS: capped');
+    return this.o.maxRetryAfterMs;
   }
 
   private async takeRateLimitSlot(signal?: AbortSignal) {
@@ -148,7 +174,7 @@ export class Upstream {
       }
       const buf = Buffer.from(await res.body.arrayBuffer());
       if (res.statusCode >= 400) {
-        throw errorForStatus(this.name, res.statusCode, res.headers, this.redactorFor(r).cut(buf.toString('utf8'), BODY_SNIPPET_CHARS));
+        throw errorForStatus(this.name, res.statusCode, this.retryAfterMs(res.headers['retry-after']), this.redactorFor(r).cut(buf.toString('utf8'), BODY_SNIPPET_CHARS));
       }
       return response(this.name, res.statusCode, res.headers, buf, false, this.redactorFor(r));
     } catch (err) {

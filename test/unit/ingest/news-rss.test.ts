@@ -116,12 +116,47 @@ describe('transformRss — BBC', () => {
     ]);
   });
 
-  it('a document that is not RSS is quarantined whole', () => {
+  it('a document that is not RSS is quarantined whole and unreadable', () => {
     const r = transformRss('<html><body>Service unavailable</body></html>', FEEDS.bbc);
     expect(r.records).toEqual([]);
+    expect(r.unreadable).toBe('no rss > channel element');
     expect(r.quarantined).toEqual([
       { source: 'rss.bbc', recordKey: FEEDS.bbc.url, raw: '<html><body>Service unavailable</body></html>', error: 'no rss > channel element' },
     ]);
+  });
+
+  it.each([
+    ['after ten items', 10],
+    ['before the first item', 0],
+  ])('derived: a feed cut short %s is unreadable and yields no record', (_what, items) => {
+    const xml = fixtureText(BBC_RSS);
+    let end = xml.indexOf('<item>');
+    for (let i = 0; i < items; i++) end = xml.indexOf('</item>', end + 1) + '</item>'.length;
+    const r = transformRss(xml.slice(0, end), FEEDS.bbc);
+    expect(r.records).toEqual([]);
+    expect(r.unreadable).toBe('XML does not parse: the document ends inside <rss> <channel> (cut short)');
+    expect(r.quarantined).toHaveLength(1);
+  });
+
+  it('derived: malformed XML is unreadable, naming where', () => {
+    const r = transformRss(fixtureText(BBC_RSS).replace('</title>', '</titel>'), FEEDS.bbc);
+    expect(r.records).toEqual([]);
+    expect(r.unreadable).toMatch(/^XML does not parse: .*titel.*\(line \d+, column \d+\)$/);
+    // An unescaped "&" in a URL, as real feeds have, is no reason to refuse the feed.
+    const sloppy = transformRss(fixtureText(BBC_RSS).replaceAll('?at_medium=RSS&amp;at_campaign=rss', '?at_medium=RSS&at_campaign=rss'), FEEDS.bbc);
+    expect(sloppy.unreadable).toBeNull();
+    expect(sloppy.records).toHaveLength(64);
+  });
+
+  it('derived: placeholder text ("null", "undefined", blanks) is stored as no text', () => {
+    const items = ['null', 'undefined', '   ', 'NULL', '<p> null </p>'].map(
+      (d, i) => `<item><title>Story ${i}</title><link>https://www.bbc.co.uk/sport/football/articles/p${i}</link><description>${d}</description><pubDate>Mon, 03 Aug 2026 09:00:00 GMT</pubDate><guid>null</guid><category>undefined</category><category>Premier League</category></item>`,
+    );
+    const r = transformRss(`<rss><channel><link>https://www.bbc.co.uk/sport</link>${items.join('')}<item><title>null</title><link>https://www.bbc.co.uk/x</link><pubDate>Mon, 03 Aug 2026 09:00:00 GMT</pubDate></item></channel></rss>`, FEEDS.bbc);
+    expect(r.records.map((a) => [a.description, a.guid, a.categories])).toEqual(
+      items.map((_, i) => [null, `https://www.bbc.co.uk/sport/football/articles/p${i}`, ['Premier League']]),
+    );
+    expect(r.quarantined.map((q) => q.error)).toEqual(['title: empty title']);
   });
 });
 
