@@ -92,7 +92,7 @@ export const settings = {
   RETRAIN_COOLDOWN_MS: [int(0), '21600000', 'drift alerts within this window start one retraining'],
   // ---- social
   SOCIAL_CELEBRITY_FOLLOWERS: [int(1), '100000', 'authors with more followers are not fanned out into home feeds but merged at read time'],
-  SOCIAL_FANOUT_CHUNK_SIZE: [int(100, 100_000), '5000', 'recipients per fan-out chunk (one child job, one INSERT … SELECT); smaller audiences are notified inline'],
+  SOCIAL_FANOUT_CHUNK_SIZE: [int(1, 100_000), '5000', 'recipients per fan-out chunk (one child job, one INSERT … SELECT); smaller audiences are notified inline'],
   SOCIAL_FANOUT_CONCURRENCY: [int(1, 64), '2', 'fan-out chunks in flight across all replicas (the large-audience lane)'],
   SOCIAL_COALESCE_WINDOW_MS: [int(1000), '600000', 'likes and follows of one subject within this window update one notification'],
   SOCKETIO_KEY: [z.string().min(1).regex(/^[^#\s]+$/, 'must not contain "#" or spaces'), 'socket.io', 'key (channel prefix) of the backend\'s Socket.IO Redis adapter'],

@@ -7,6 +7,7 @@ import { createMlDeps, type MlEngineDeps } from '../../pipelines/_ml/deps.js';
 import { onMatchEvent } from '../../pipelines/_ml/on-match-event.js';
 import { createSocialDeps } from '../../pipelines/_social/deps.js';
 import { onSocialMatchEvent } from '../../pipelines/_social/on-match-event.js';
+import { predictionPublisher } from '../../pipelines/_social/predictions.js';
 
 /** Match changes that can move a prediction: the match is re-predicted (debounced per match). */
 const REPREDICT_ON = new Set(['kick-off', 'goal', 'red-card', 'score-corrected']);
@@ -18,5 +19,8 @@ export async function createPipelineDeps(base: EngineDeps) {
   };
   // Settlement at full time (re-settled on a corrected score) and the teams' followers' notifications.
   const social: MatchEventConsumer = (event, deps) => onSocialMatchEvent(event, deps);
-  return { ...createIngestDeps(base), ...ml, ...createSocialDeps(base), matchEventConsumers: [repredict, social] };
+  const socialDeps = createSocialDeps(base);
+  // Re-predictions stream to the match's room (prediction:update) with their change since the last one.
+  ml.mlOnStored = predictionPublisher(socialDeps.realtime, base.sql);
+  return { ...createIngestDeps(base), ...ml, ...socialDeps, matchEventConsumers: [repredict, social] };
 }
