@@ -54,7 +54,7 @@ beforeAll(async () => {
   for (const u of [1, 2, 3, 4, 5, 6, 7]) await client(`user${u}`, { userId: u });
   await client('watcher', { matches: [77] });
   // The adapter subscribes asynchronously after the namespace is created.
-  await waitFor(async () => Number(await pub.send_command('PUBSUB', 'NUMPAT')) > 0, 5_000, 'adapter subscription');
+  await waitFor(async () => Number(await pub.call('PUBSUB', 'NUMPAT')) > 0, 5_000, 'adapter subscription');
 });
 
 afterAll(async () => {
