@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   ingest: () => import('./ingest.js'),
   baseline: () => import('./baseline.js'),
   predict: () => import('./predict.js'),
+  fanout: () => import('./fanout.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
