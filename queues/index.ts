@@ -16,6 +16,8 @@ import { mlPredictChunk } from './ml-predict-chunk.js';
 import { mlPredictPlan } from './ml-predict-plan.js';
 import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
+import { socialDeliver } from './social-deliver.js';
+import { socialDigest } from './social-digest.js';
 import { socialEvents } from './social-events.js';
 import { socialFanout } from './social-fanout.js';
 import { socialFanoutChunk } from './social-fanout-chunk.js';
@@ -40,4 +42,6 @@ export const queues: readonly QueueDefinition[] = [
   socialEvents,
   socialFanout,
   socialFanoutChunk,
+  socialDeliver,
+  socialDigest,
 ];

@@ -4,6 +4,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { Counter, Histogram } from 'prom-client';
 import type { EngineDeps } from '../../src/engine.js';
 import { METRIC_PREFIX } from '../../src/metrics.js';
+import type { Channels } from './deliver.js';
 import { publisher, Realtime } from './realtime.js';
 
 export interface SocialMetrics {
@@ -14,6 +15,8 @@ export interface SocialMetrics {
 
 export interface SocialDeps {
   realtime: Realtime;
+  /** The push and email webhooks this deployment configures (absent channel: not sent). */
+  socialChannels: Channels;
   socialMetrics: SocialMetrics;
 }
 
@@ -33,7 +36,19 @@ export function createSocialDeps(base: EngineDeps): SocialDeps {
   const { config } = base;
   // The emitter needs only a Redis client: each emit is one PUBLISH the backend's adapter receives.
   const emitter = new Emitter(publisher(base.redis, (err) => base.log.warn({ err: err.message }, 'socket.io emit lost')), { key: config.SOCKETIO_KEY });
+  const channel = (name: string, url: string | undefined) => {
+    if (url === undefined) return undefined;
+    const u = new URL(url);
+    const client = base.upstream({
+      name, baseUrl: u.origin, requestTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 10_000,
+      rateLimit: { max: config.SOCIAL_WEBHOOK_RATE_LIMIT_PER_MIN, perMs: 60_000 },
+    });
+    return { client, path: `${u.pathname.slice(1)}${u.search}` };
+  };
+  const push = channel('push-webhook', config.SOCIAL_PUSH_WEBHOOK_URL);
+  const email = channel('email-webhook', config.SOCIAL_EMAIL_WEBHOOK_URL);
   return {
+    socialChannels: { ...(push ? { push } : {}), ...(email ? { email } : {}) },
     realtime: new Realtime(emitter.of(config.SOCKETIO_NAMESPACE), base.redis, config.QUEUE_PREFIX, config.PREDICTION_LIVE_TTL_SECONDS),
     socialMetrics: createMetrics(base),
   };

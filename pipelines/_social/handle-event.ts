@@ -7,6 +7,7 @@ import { sql } from '../../src/db/sql.js';
 import { NonRetryableError } from '../../src/queue/errors.js';
 import type { SocialEvent } from '../../queues/social-events.js';
 import { coalesce } from './coalesce.js';
+import { queueDeliveries } from './deliver.js';
 import { recountCommentLikes, recountComments, recountFollows, recountPostLikes } from './counters.js';
 import type { SocialEngineDeps } from './deps.js';
 import { startFanout } from './start-fanout.js';
@@ -76,6 +77,7 @@ async function commentCreated(deps: SocialEngineDeps, refs: Refs) {
   const written = await notifyAudience(deps.sql, spec, audience);
   deps.realtime.notify(written.groups);
   deps.socialMetrics.notifications.inc({ type: spec.type }, written.inserted);
+  for (const g of written.groups) await queueDeliveries(deps, { dedupeKey: g.message.dedupeKey, recipients: g.recipients });
   return { notified: written.inserted };
 }
 
@@ -101,6 +103,8 @@ async function like(deps: SocialEngineDeps, e: Of<'like'>, refs: Refs) {
   if (message) {
     deps.realtime.notify([{ recipients: [recipientId], message }]);
     deps.socialMetrics.notifications.inc({ type: 'like' });
+    // Push and email once per coalesced row (its first actor), not once per like.
+    if (message.actorCount === 1) await queueDeliveries(deps, { dedupeKey: message.dedupeKey, recipients: [recipientId] });
   }
   return { notified: message ? 1 : 0, actorCount: message?.actorCount ?? null };
 }
@@ -131,6 +135,7 @@ async function follow(deps: SocialEngineDeps, e: Of<'follow'>) {
   if (message) {
     deps.realtime.notify([{ recipients: [e.userId], message }]);
     deps.socialMetrics.notifications.inc({ type: 'follow' });
+    if (message.actorCount === 1) await queueDeliveries(deps, { dedupeKey: message.dedupeKey, recipients: [e.userId] });
   }
   return { notified: message ? 1 : 0, actorCount: message?.actorCount ?? null };
 }

@@ -5,6 +5,7 @@
 import { socialFanout } from '../../queues/social-fanout.js';
 import { socialFanoutChunk } from '../../queues/social-fanout-chunk.js';
 import type { SocialEngineDeps } from './deps.js';
+import { queueDeliveries } from './deliver.js';
 import { completeFanout, planFanout, runChunk, type ChunkResult, type FanoutSpec } from './fanout.js';
 
 export const parentJobId = (fanoutId: string) => `fanout-${fanoutId}`;
@@ -34,6 +35,7 @@ export async function runAndEmit(deps: SocialEngineDeps, fanoutId: string, chunk
     const type = res.groups[0]?.message.type;
     if (type) deps.socialMetrics.notifications.inc({ type }, res.inserted);
     deps.socialMetrics.feedItems.inc(res.feed);
+    for (const g of res.groups) await queueDeliveries(deps, { dedupeKey: g.message.dedupeKey, recipients: g.recipients });
   }
   return res;
 }

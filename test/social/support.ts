@@ -22,14 +22,15 @@ export interface SocialFixture {
   prefix: string;
 }
 
-export function useSocialEngine(env: Record<string, string> = {}): SocialFixture {
+/** `env` may be a function: read when the engine starts (after earlier beforeAll hooks, e.g. a fake server's start). */
+export function useSocialEngine(env: Record<string, string> | (() => Record<string, string>) = {}): SocialFixture {
   const f = {} as SocialFixture;
   let pool: pg.Pool;
   beforeAll(async () => {
     f.db = await cloneTestDatabase();
     f.prefix = uniquePrefix();
     f.engine = await startTestEngine({
-      databaseUrl: f.db.url, prefix: f.prefix, queues: socialQueues, env: { SCHEDULES_ENABLED: 'false', ...env },
+      databaseUrl: f.db.url, prefix: f.prefix, queues: socialQueues, env: { SCHEDULES_ENABLED: 'false', ...(typeof env === 'function' ? env() : env) },
       extendDeps: (base) => ({ ...createSocialDeps(base) }), extraRoutes: [socialRoutes],
     });
     pool = new pg.Pool({ connectionString: f.db.url, max: 4 });
