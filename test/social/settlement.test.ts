@@ -14,6 +14,7 @@ async function seedMatches() {
   // Saturday and Sunday of ISO week 2026-W48, kick-off order = streak order.
   const m = await f.sql.query<{ id: number }>(sql`INSERT INTO matches (provider, provider_id, competition_id, home_team_id, away_team_id, kickoff, status, updated_at)
     VALUES ('test', 'M1', ${comp}, ${home}, ${away}, '2026-11-28 15:00', 'FULL_TIME', now()), ('test', 'M2', ${comp}, ${away}, ${home}, '2026-11-29 15:00', 'FULL_TIME', now()) RETURNING id`);
+  await f.sql.execute(sql`INSERT INTO team_follows (team_id, user_id) VALUES (${home}, 1), (${home}, 2), (${away}, 2), (${away}, 3)`);
   return { comp, m1: m[0]!.id, m2: m[1]!.id };
 }
 
@@ -45,6 +46,11 @@ describe('prediction settlement', () => {
       { user_id: 3, settled: 2, correct: 0, exact: 0, points: 0, streak: 0, best: 0 },
       { user_id: 4, settled: 1, correct: 0, exact: 0, points: 0, streak: 0, best: 0 },
     ]);
+    // Full time also told the teams' followers, once each (user 2 follows both teams).
+    const teamsJob = await settledJob(f, 'social-events', `teams-${m1}-full-time-2-1`);
+    expect(teamsJob.state).toBe('completed');
+    const told = await f.sql.query(sql`SELECT recipient_id, payload->>'kind' AS kind FROM notifications WHERE type = 'match-event' AND subject_id = ${m1} ORDER BY recipient_id`);
+    expect(told).toEqual([{ recipient_id: 1, kind: 'full-time' }, { recipient_id: 2, kind: 'full-time' }, { recipient_id: 3, kind: 'full-time' }]);
     const n = await f.sql.one(sql`SELECT payload FROM notifications WHERE recipient_id = 1 AND dedupe_key = ${`settled:${m1}:2-1`}`);
     expect(n.payload).toMatchObject({ matchId: String(m1), score: { home: 2, away: 1 }, correct: true, exactScore: true, points: 3 });
 
