@@ -251,6 +251,27 @@ export function createJobRunner(o: RunJobOptions) {
     throw new DelayedError('put back at the shutdown deadline');
   }
 
+  /**
+   * A child that fails its parent for good moves the parent to failed inside BullMQ: the parent never
+   * runs, so no worker would dead-letter it. Its dead letter is written here, from the parent's hash.
+   */
+  async function deadLetterParent(job: Job, error: Error): Promise<void> {
+    const parent = job.parent!;
+    const queueName = parent.queueKey.startsWith(`${o.prefix}:`) ? parent.queueKey.slice(o.prefix.length + 1) : parent.queueKey;
+    const h = await o.redis.hgetall(`${parent.queueKey}:${parent.id}`);
+    if (!h.name) return; // removed meanwhile: nothing left to re-drive
+    const reason = new Error(`child ${queue}/${job.id} failed for good: ${error.name}: ${error.message}`);
+    reason.name = 'ChildFailedError';
+    let payload: unknown = null;
+    try {
+      payload = JSON.parse(h.data ?? 'null');
+    } catch {
+      payload = h.data ?? null;
+    }
+    await sinks.deadLetter({ queue: queueName, jobId: String(parent.id), jobCreatedAt: new Date(Number(h.timestamp)), jobName: h.name, payload, error: reason, attempts: Number(h.attemptsMade ?? 0) });
+    metrics.jobsDeadLettered.inc({ queue: queueName });
+  }
+
   async function fail(job: Job, ctx: Ctx, thrown: unknown, startedAt: number, recordRun: RecordRun): Promise<never> {
     const { attempt, jobId, log } = ctx;
     const c = classify(thrown);
@@ -264,6 +285,7 @@ export function createJobRunner(o: RunJobOptions) {
       // The job's failure reason stays its own error whatever happens to this write.
       await safely(ctx, 'could not record the dead letter', sinks.deadLetter({ queue, jobId, jobCreatedAt: new Date(job.timestamp), jobName: job.name, payload: job.data, error, attempts: attempt }));
       metrics.jobsDeadLettered.inc({ queue });
+      if (job.parent && job.opts.failParentOnFailure) await safely(ctx, 'could not record the parent\'s dead letter', deadLetterParent(job, error));
       if (job.repeatJobKey) await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'failed' });
       if (c.kind === 'non-retryable') throw new UnrecoverableError(`${error.name}: ${error.message}`);
       throw error;
