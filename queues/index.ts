@@ -19,6 +19,11 @@ import { mlPredictChunk } from './ml-predict-chunk.js';
 import { mlPredictPlan } from './ml-predict-plan.js';
 import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
+import { socialDeliver } from './social-deliver.js';
+import { socialDigest } from './social-digest.js';
+import { socialEvents } from './social-events.js';
+import { socialFanout } from './social-fanout.js';
+import { socialFanoutChunk } from './social-fanout-chunk.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -40,4 +45,9 @@ export const queues: readonly QueueDefinition[] = [
   agentTask,
   agentWorkflow,
   agentCommands,
+  socialEvents,
+  socialFanout,
+  socialFanoutChunk,
+  socialDeliver,
+  socialDigest,
 ];

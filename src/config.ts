@@ -105,6 +105,17 @@ export const settings = {
   OLLAMA_PARALLELISM: [int(1, 64), '1', 'LLM calls in flight across all replicas (match the server\'s OLLAMA_NUM_PARALLEL)'],
   OLLAMA_TIMEOUT_MS: [int(1000), '120000', 'deadline of one Ollama chat call'],
   AGENT_PERFORMANCE_WINDOWS: [structured(parseWindows), '1h,24h,7d', 'windows GET /agents/:id/performance reports, as <n>m, <n>h or <n>d, comma-separated'],
+  // ---- social
+  SOCIAL_CELEBRITY_FOLLOWERS: [int(1), '100000', 'authors with more followers are not fanned out into home feeds but merged at read time'],
+  SOCIAL_FANOUT_CHUNK_SIZE: [int(1, 100_000), '5000', 'recipients per fan-out chunk (one child job, one INSERT … SELECT); smaller audiences are notified inline'],
+  SOCIAL_FANOUT_CONCURRENCY: [int(1, 64), '2', 'fan-out chunks in flight across all replicas (the large-audience lane)'],
+  SOCIAL_COALESCE_WINDOW_MS: [int(1000), '600000', 'likes and follows of one subject within this window update one notification'],
+  SOCKETIO_KEY: [z.string().min(1).regex(/^[^#\s]+$/, 'must not contain "#" or spaces'), 'socket.io', 'key (channel prefix) of the backend\'s Socket.IO Redis adapter'],
+  SOCKETIO_NAMESPACE: [z.string().regex(/^\/[^#\s]*$/, 'must start with "/" and contain no "#" or spaces'), '/notifications', 'Socket.IO namespace of the backend\'s gateway'],
+  PREDICTION_LIVE_TTL_SECONDS: [int(10), '86400', 'how long the latest prediction per match stays in Redis'],
+  SOCIAL_PUSH_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'push channel webhook; unset = no push'],
+  SOCIAL_EMAIL_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'email channel webhook; unset = no email'],
+  SOCIAL_WEBHOOK_RATE_LIMIT_PER_MIN: [int(1), '600', 'requests per minute per webhook channel, shared by all replicas'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
 
 type Settings = typeof settings;

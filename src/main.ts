@@ -4,7 +4,8 @@ import { venueRoutes } from './app/routes/venues.js';
 import { agentRoutes } from './app/routes/agents.js';
 import { agentWorkflowRoutes } from './app/routes/agent-workflows.js';
 import { registerMlRoutes } from './app/routes/predictions.js';
+import { socialRoutes } from './app/routes/social.js';
 import { queues } from '../queues/index.js';
 import { runProcess } from './process.js';
 
-await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes, registerMlRoutes, agentRoutes, agentWorkflowRoutes] });
+await runProcess({ queues, extendDeps: createPipelineDeps, extraRoutes: [venueRoutes, registerMlRoutes, socialRoutes, agentRoutes, agentWorkflowRoutes] });

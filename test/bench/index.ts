@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   baseline: () => import('./baseline.js'),
   predict: () => import('./predict.js'),
   agents: () => import('./agents.js'),
+  fanout: () => import('./fanout.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
