@@ -27,7 +27,7 @@ function measure(worker: Worker, n: number): Promise<number> {
 
 async function bare(n: number, concurrency: number) {
   const prefix = `bench-agents-bare-${process.pid}`;
-  const e = await benchEngine(prefix, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
+  const e = await benchEngine(prefix, DATABASE_URL, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
   const q = e.producer.queue(noop.name);
   await q.pause();
   for (let i = 0; i < n; i += 1_000) await e.deps.enqueueBulk(noop, Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({ payload: { n: i + k } })));
