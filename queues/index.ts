@@ -1,5 +1,8 @@
 // The one list of queues: it drives worker start-up, Bull Board, metrics, /status and the enqueue route.
 import type { QueueDefinition } from '../src/queue/define.js';
+import { agentCommands } from './agent-commands.js';
+import { agentTask } from './agent-task.js';
+import { agentWorkflow } from './agent-workflow.js';
 import { engineHousekeeping } from './engine-housekeeping.js';
 import { ingestEspnNews } from './ingest-espn-news.js';
 import { ingestEspnScoreboard } from './ingest-espn-scoreboard.js';
@@ -20,6 +23,11 @@ import { mlRetrain } from './ml-retrain.js';
 import { statsAccuracy } from './stats-accuracy.js';
 import { statsDrift } from './stats-drift.js';
 import { statsAb } from './stats-ab.js';
+import { socialDeliver } from './social-deliver.js';
+import { socialDigest } from './social-digest.js';
+import { socialEvents } from './social-events.js';
+import { socialFanout } from './social-fanout.js';
+import { socialFanoutChunk } from './social-fanout-chunk.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -42,4 +50,12 @@ export const queues: readonly QueueDefinition[] = [
   statsAccuracy,
   statsDrift,
   statsAb,
+  agentTask,
+  agentWorkflow,
+  agentCommands,
+  socialEvents,
+  socialFanout,
+  socialFanoutChunk,
+  socialDeliver,
+  socialDigest,
 ];

@@ -108,6 +108,32 @@ export const settings = {
   DRIFT_RPS_WARN: [z.coerce.number().positive(), '0.01', 'drift: rolling RPS worse than the reference RPS by this much warns'],
   DRIFT_RPS_CRITICAL: [z.coerce.number().positive(), '0.02', 'drift: rolling RPS worse than the reference RPS by this much is critical'],
   AB_SRM_P: [z.coerce.number().gt(0).lt(1), '0.001', 'A/B tests: a sample-ratio-mismatch p-value below this marks the test unhealthy'],
+  // ---- agents
+  AGENT_OS_URL: [url(['http:', 'https:']).optional(), undefined, 'the Agent OS; unset = agent-os tasks fail at once (not retried)'],
+  AGENT_OS_TOKEN: [z.string().optional(), undefined, 'Bearer token for the Agent OS'],
+  AGENT_OS_CALLBACK_URL: [url(['http:', 'https:']).optional(), undefined, 'callback_url sent with each run (POST /agent-os/callbacks on this engine, reached with the API key); unset = polling only'],
+  AGENT_OS_CALLBACK_SECRET: [z.string().min(16, 'must be at least 16 characters').optional(), undefined, 'Standard Webhooks secret the Agent OS signs callbacks with; unset = callbacks refused'],
+  AGENT_OS_POLL_MIN_MS: [int(10), '2000', 'shortest poll interval of an Agent OS run; a run is polled every quarter of its age, within AGENT_OS_POLL_MIN_MS … AGENT_OS_POLL_MAX_MS (a longer Retry-After wins)'],
+  AGENT_OS_POLL_MAX_MS: [int(10), '30000', 'longest poll interval of an Agent OS run'],
+  AGENT_OS_RATE_LIMIT_PER_MIN: [int(1), '600', 'Agent OS requests per minute, shared by all replicas'],
+  AGENT_TASK_TIMEOUTS: [structured(parseTaskTimeouts), '', 'per-kind task deadlines overriding the defaults agent-os=1800000, insight=180000, webhook=30000, enqueue=3600000, noop=60000 (ms): "webhook=10000,insight=60000"'],
+  AGENT_ERROR_AFTER_FAILURES: [int(0, 1000), '5', 'an agent whose last this many tasks failed (or timed out) goes to ERROR and takes no new work until started; 0 = never'],
+  OLLAMA_URL: [url(['http:', 'https:']).optional(), undefined, 'Ollama for insights; unset = the template writer only'],
+  OLLAMA_MODEL: [z.string().min(1).max(100), 'gemma3:4b', 'the Ollama model insights are written with'],
+  OLLAMA_PARALLELISM: [int(1, 64), '1', 'LLM calls in flight across all replicas (match the server\'s OLLAMA_NUM_PARALLEL)'],
+  OLLAMA_TIMEOUT_MS: [int(1000), '120000', 'deadline of one Ollama chat call'],
+  AGENT_PERFORMANCE_WINDOWS: [structured(parseWindows), '1h,24h,7d', 'windows GET /agents/:id/performance reports, as <n>m, <n>h or <n>d, comma-separated'],
+  // ---- social
+  SOCIAL_CELEBRITY_FOLLOWERS: [int(1), '100000', 'authors with more followers are not fanned out into home feeds but merged at read time'],
+  SOCIAL_FANOUT_CHUNK_SIZE: [int(1, 100_000), '5000', 'recipients per fan-out chunk (one child job, one INSERT … SELECT); smaller audiences are notified inline'],
+  SOCIAL_FANOUT_CONCURRENCY: [int(1, 64), '2', 'fan-out chunks in flight across all replicas (the large-audience lane)'],
+  SOCIAL_COALESCE_WINDOW_MS: [int(1000), '600000', 'likes and follows of one subject within this window update one notification'],
+  SOCKETIO_KEY: [z.string().min(1).regex(/^[^#\s]+$/, 'must not contain "#" or spaces'), 'socket.io', 'key (channel prefix) of the backend\'s Socket.IO Redis adapter'],
+  SOCKETIO_NAMESPACE: [z.string().regex(/^\/[^#\s]*$/, 'must start with "/" and contain no "#" or spaces'), '/notifications', 'Socket.IO namespace of the backend\'s gateway'],
+  PREDICTION_LIVE_TTL_SECONDS: [int(10), '86400', 'how long the latest prediction per match stays in Redis'],
+  SOCIAL_PUSH_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'push channel webhook; unset = no push'],
+  SOCIAL_EMAIL_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'email channel webhook; unset = no email'],
+  SOCIAL_WEBHOOK_RATE_LIMIT_PER_MIN: [int(1), '600', 'requests per minute per webhook channel, shared by all replicas'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
 
 type Settings = typeof settings;
@@ -184,6 +210,36 @@ function parseFeeds(raw: string): ReadonlyMap<string, string> {
     out.set(name, url);
   }
   return out;
+}
+
+export const TASK_TIMEOUT_DEFAULTS = { 'agent-os': 1_800_000, insight: 180_000, webhook: 30_000, enqueue: 3_600_000, noop: 60_000 } as const;
+export type TaskTimeouts = Readonly<Record<keyof typeof TASK_TIMEOUT_DEFAULTS, number>>;
+
+function parseTaskTimeouts(raw: string): TaskTimeouts {
+  const out: Record<string, number> = { ...TASK_TIMEOUT_DEFAULTS };
+  for (const part of items(raw, ',')) {
+    const [kind, value] = part.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!kind || !(kind in TASK_TIMEOUT_DEFAULTS)) throw new Error(`"${part}": the kind must be one of ${Object.keys(TASK_TIMEOUT_DEFAULTS).join(', ')}`);
+    if (!Number.isInteger(n) || n < 100) throw new Error(`"${part}" is not kind=<milliseconds ≥ 100>`);
+    out[kind] = n;
+  }
+  return Object.freeze(out) as TaskTimeouts;
+}
+
+const WINDOW_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Performance windows: "1h,24h,7d" → [{label, ms}], at most 6, each 1 minute … 90 days. */
+function parseWindows(raw: string): ReadonlyArray<{ label: string; ms: number }> {
+  const out = items(raw, ',').map((w) => {
+    const m = /^(\d{1,4})([mhd])$/.exec(w);
+    if (!m) throw new Error(`"${w}" is not <n>m, <n>h or <n>d`);
+    const ms = Number(m[1]) * WINDOW_UNIT_MS[m[2] as keyof typeof WINDOW_UNIT_MS];
+    if (ms < 60_000 || ms > 90 * 86_400_000) throw new Error(`"${w}" must be between 1m and 90d`);
+    return { label: w, ms };
+  });
+  if (!out.length || out.length > 6) throw new Error('names 1 to 6 windows');
+  return Object.freeze(out);
 }
 
 export type ConfidenceCutoffs = readonly [low: number, high: number];

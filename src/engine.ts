@@ -17,9 +17,10 @@ import { Flows } from './queue/flows.js';
 import { Producer } from './queue/producer.js';
 import { SlotRegistry, type SlotOptions, type Slots } from './queue/slots.js';
 import { reconcileSchedules } from './queue/schedules.js';
+import { outboxKey } from './queue/outbox.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
-import { failFastConnection, waitForRedis, withTimeout, workerConnection } from './redis.js';
+import { failFastConnection, settlesBy, waitForRedis, withTimeout, workerConnection } from './redis.js';
 import { configSecrets } from './secrets.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
@@ -72,10 +73,20 @@ export interface Engine {
   workers?: WorkerPool;
   http?: FastifyInstance;
   deps: EngineDeps & Record<string, unknown>;
-  stop(): Promise<{ aborted: boolean }>;
+  /** Bounded whatever Redis and PostgreSQL do: `forced` names the close steps that did not finish in time. */
+  stop(): Promise<StopResult>;
+}
+
+export interface StopResult {
+  /** Jobs were still running at the shutdown deadline and were aborted (and put back). */
+  aborted: boolean;
+  forced: string[];
 }
 
 const READY_TIMEOUT_MS = 1_500;
+/** After the shutdown deadline, the time left to put aborted jobs back and close connections. */
+export const CLOSE_GRACE_MS = 5_000;
+const HTTP_CLOSE_MS = 2_000;
 
 export async function startEngine(o: EngineOptions): Promise<Engine> {
   const { config, log } = o;
@@ -106,6 +117,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const breakers = new BreakerRegistry();
   const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
   metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
+  metrics.setBookkeepingBacklogReader(() => withTimeout(fast.llen(outboxKey(config.QUEUE_PREFIX)), READY_TIMEOUT_MS, 'Redis'));
 
   // Flows go through the fail-fast connection like every enqueue: a caller learns of an outage at once.
   const flowProducer = new FlowProducer({ connection: fast, prefix: config.QUEUE_PREFIX });
@@ -131,16 +143,20 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const deps = { ...base, ...(await o.extendDeps?.(base)) };
 
   let workers: WorkerPool | undefined;
+  let sinks: ReturnType<typeof createSinks> | undefined;
   if (config.ROLE !== 'api') {
     const consumed = config.WORKER_QUEUES.length ? o.queues.filter((q) => config.WORKER_QUEUES.includes(q.name)) : o.queues;
     const unknown = config.WORKER_QUEUES.filter((n) => !o.queues.some((q) => q.name === n));
     if (unknown.length) log.warn({ unknown }, 'WORKER_QUEUES names queues that do not exist');
+    // Every worker process drains the bookkeeping kept in Redis while PostgreSQL was unavailable.
+    sinks = createSinks(main, shared, config.QUEUE_PREFIX, log, metrics);
     workers = new WorkerPool({
       defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
-      deps, log, metrics, sinks: createSinks(db, main, shared, config.QUEUE_PREFIX),
+      scheduleOverrides: config.SCHEDULES, deps, log, metrics, sinks,
     });
     await workers.start();
+    sinks.outbox.start();
     for (const def of consumed) {
       if (def.globalConcurrency === undefined) continue;
       const n = typeof def.globalConcurrency === 'function' ? def.globalConcurrency(config) : def.globalConcurrency;
@@ -183,18 +199,29 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const http = await buildHttpServer(ctx, { surface: config.ROLE === 'worker' ? 'ops' : 'all', log, extraRoutes: o.extraRoutes });
   await http.listen({ port: config.PORT, host: config.HOST });
 
-  let stopping: Promise<{ aborted: boolean }> | undefined;
+  // Shutdown: every step is bounded, so the process ends within SHUTDOWN_TIMEOUT_MS + CLOSE_GRACE_MS
+  // whatever Redis and PostgreSQL do (a step that hangs is left behind and named in `forced`).
+  let stopping: Promise<StopResult> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new requests or jobs');
-      await http.close();
-      const result = (await workers?.close(config.SHUTDOWN_TIMEOUT_MS)) ?? { aborted: false };
-      await producer.close();
-      await flowProducer.close();
-      await Promise.all(upstreams.map((u) => u.close()));
-      await Promise.all([fast.quit().catch(() => fast.disconnect()), shared.quit().catch(() => shared.disconnect())]);
-      await db.$disconnect();
-      await Promise.all([pool.end(), analyticsPool.end()]);
+      const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+      const closeBy = deadline + CLOSE_GRACE_MS;
+      const forced: string[] = [];
+      const step = async (name: string, work: Promise<unknown>, by: number) => {
+        if (await settlesBy(work, by)) return;
+        forced.push(name);
+        log.error({ step: name }, 'shutdown step did not finish in time: forcing it');
+      };
+      sinks?.outbox.stop();
+      await step('http', http.close(), Math.min(deadline, Date.now() + HTTP_CLOSE_MS));
+      const closed = (await workers?.close(deadline, closeBy)) ?? { aborted: false, forced: false };
+      if (closed.forced) forced.push('workers');
+      const quit = (c: Redis) => c.quit().catch(() => c.disconnect());
+      await step('connections', Promise.all([producer.close(), flowProducer.close(), ...upstreams.map((u) => u.close()), quit(fast), quit(shared)]), closeBy);
+      if (forced.includes('connections')) for (const c of [fast, shared]) c.disconnect();
+      await step('postgres', db.$disconnect().then(() => Promise.all([pool.end(), analyticsPool.end()])), closeBy);
+      const result = { aborted: closed.aborted, forced };
       log.info(result, 'shut down');
       return result;
     })());

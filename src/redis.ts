@@ -82,6 +82,21 @@ export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: n
   });
 }
 
+/**
+ * Waits for `promise` at most until `deadline` (epoch ms; at least `minMs`): true when it settled (resolved
+ * or rejected), false when the time ran out and it was left behind. For shutdown steps, which must end
+ * whatever Redis or PostgreSQL do.
+ */
+export async function settlesBy(promise: Promise<unknown>, deadline: number, minMs = 250): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(minMs, deadline - Date.now()))));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class DependencyTimeoutError extends Error {
   override name = 'DependencyTimeoutError';
   /** `dependency` names what did not answer (Redis, PostgreSQL), so an HTTP 503 can say which. */

@@ -24,13 +24,13 @@ describe('engine-housekeeping', () => {
     // An hour either side of the 30-day line: a time-zone slip in the cut-off would move it by hours.
     const ages = { old: 30 * DAY_MS + HOUR_MS, recent: 30 * DAY_MS - HOUR_MS };
     await e.db.pipelineRun.createMany({
-      data: Object.entries(ages).map(([k, ms]) => ({ queue: 'seed', jobId: k, attempt: 1, status: 'SUCCEEDED' as const, startedAt: ago(ms), finishedAt: ago(ms), durationMs: 0, counts: {} })),
+      data: Object.entries(ages).map(([k, ms]) => ({ queue: 'seed', jobId: k, jobCreatedAt: ago(ms), run: 1, attempt: 1, status: 'SUCCEEDED' as const, startedAt: ago(ms), finishedAt: ago(ms), durationMs: 0, counts: {} })),
     });
     await e.db.deadLetter.createMany({
       data: [
-        { queue: 'seed', jobId: 'redriven-old', jobName: 'x', payload: {}, error: 'e', attempts: 1, failedAt: ago(40 * DAY_MS), redrivenAt: ago(ages.old) },
-        { queue: 'seed', jobId: 'redriven-recent', jobName: 'x', payload: {}, error: 'e', attempts: 1, failedAt: ago(40 * DAY_MS), redrivenAt: ago(ages.recent) },
-        { queue: 'seed', jobId: 'never-redriven', jobName: 'x', payload: {}, error: 'e', attempts: 1, failedAt: ago(90 * DAY_MS) },
+        { queue: 'seed', jobId: 'redriven-old', jobCreatedAt: ago(40 * DAY_MS), jobName: 'x', payload: {}, error: 'e', attempts: 1, failedAt: ago(40 * DAY_MS), redrivenAt: ago(ages.old) },
+        { queue: 'seed', jobId: 'redriven-recent', jobCreatedAt: ago(40 * DAY_MS), jobName: 'x', payload: {}, error: 'e', attempts: 1, failedAt: ago(40 * DAY_MS), redrivenAt: ago(ages.recent) },
+        { queue: 'seed', jobId: 'never-redriven', jobCreatedAt: ago(90 * DAY_MS), jobName: 'x', payload: {}, error: 'e', attempts: 1, failedAt: ago(90 * DAY_MS) },
       ],
     });
 

@@ -267,6 +267,11 @@ describe('weather replay', () => {
   it('rebuilds the forecast history from the archive with no network, each row as issued at its fetch', async () => {
     const before = (await rows('melbourne')).concat(await rows('adelaide'));
     expect(before).toHaveLength(3); // two Melbourne forecasts, one Adelaide archive row
+    // Replayed over the rows the live fetches wrote, the archive finds each of them: same issue time, to
+    // the millisecond, as the fetch time the archive recorded.
+    const over = await runJob('ingest-replay', { source: 'open-meteo.forecast' });
+    expect(over.result.counts.inserted).toBe(0);
+    expect((await rows('melbourne')).concat(await rows('adelaide'))).toHaveLength(3);
     await engine.db.weatherForecast.deleteMany({ where: { matchId: { in: [ids.match.melbourne!, ids.match.adelaide!] } } });
     const requests = om.requests.length;
     const forecast = await runJob('ingest-replay', { source: 'open-meteo.forecast' });

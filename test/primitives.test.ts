@@ -82,6 +82,20 @@ describe('flows', () => {
     expect((await engine.deps.redis.lrange(key('recorded'), 0, -1)).filter((v) => v === 'parent-a')).toHaveLength(1);
   });
 
+  it('dead-letters a parent that a child failed for good (the parent itself never runs)', async () => {
+    const { created } = await engine.deps.flows.submit({ def: recorder, payload: { value: 'doomed-parent' }, jobId: 'doomed-1' }, [
+      { def: child, payload: { n: 7, fail: true }, jobId: 'doomed-1-c7', onFailure: 'fail-parent' },
+    ]);
+    expect(created).toBe(true);
+    const { state } = await settled(recorder.name, 'doomed-1');
+    expect(state).toBe('failed');
+    const letter = await waitFor(() => engine.db.deadLetter.findFirst({ where: { queue: recorder.name, jobId: 'doomed-1' } }), 5_000, 'the parent\'s dead letter');
+    expect(letter).toMatchObject({ jobName: recorder.name, payload: { value: 'doomed-parent', holdMs: 0 } });
+    expect(letter!.error).toMatch(/^ChildFailedError: child test-child\/doomed-1-c7 failed for good: NonRetryableError: child 7 refused/);
+    // The dead letter re-drives the parent's own payload.
+    expect((await engine.request('POST', `/dead-letters/${letter!.id}/redrive`)).status).toBe(202);
+  });
+
   it('moves a parent\'s progress to the share of its children done, counting each child once', async () => {
     await engine.producer.enqueue(recorder, { value: 'progress-parent' }, { jobId: 'prog-1', delayMs: 60_000 });
     const ref = { def: recorder, jobId: 'prog-1' };

@@ -12,7 +12,8 @@ export interface FeedRun<T, L> {
   feed: FeedSource;
   request: FetchRequest;
   transform(body: Buffer): TransformResult<T>;
-  load(records: T[], counts: IngestCounts): Promise<L>;
+  /** `payload.asOf`: when the payload was current (its fetch time less any cache age). */
+  load(records: T[], counts: IngestCounts, payload: { fetchedAt: Date; asOf: Date }): Promise<L>;
 }
 
 export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipelineDeps>): Promise<{ counts: IngestCounts; changed: boolean; loaded?: L }> {
@@ -34,7 +35,7 @@ export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipe
     return quarantine(t, result.quarantined);
   }, { durable: false });
   if (result.quarantined.length) ctx.log.warn({ request: f.request.key, quarantined: result.quarantined.length, first: result.quarantined[0]?.error }, 'records quarantined');
-  const loaded = await f.load(result.records, counts);
+  const loaded = await f.load(result.records, counts, { fetchedAt: fresh.fetchedAt, asOf: fresh.asOf });
   await tx(ctx.deps.sql, (t) => fresh.commit(t), { durable: false });
   return { counts, changed: true, loaded };
 }

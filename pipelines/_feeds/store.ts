@@ -13,7 +13,11 @@ import type { FeedSource, FetchRequest } from './source.js';
 const gzip = promisify(gzipCb) as (b: Buffer, o?: { level: number }) => Promise<Buffer>;
 export const gunzip = promisify(gunzipCb);
 
-export type Fresh = { changed: true; body: Buffer; hash: string; fetchedAt: Date; commit: (tx?: Executor) => Promise<void> } | { changed: false; reason: 'not-modified' | 'same-content' };
+export type Fresh = {
+  changed: true; body: Buffer; hash: string; fetchedAt: Date;
+  /** When the payload was current: the fetch time less the age a cache in between reported. */
+  asOf: Date;
+  commit: (tx?: Executor) => Promise<void> } | { changed: false; reason: 'not-modified' | 'same-content' };
 
 /**
  * Fetches `req` and says whether it changed since the last successful load. `commit()` records the new
@@ -31,6 +35,7 @@ export async function fetchIfChanged(ex: Executor, readCursor: CursorReader, sou
     body: res.body,
     hash,
     fetchedAt,
+    asOf: new Date(fetchedAt.getTime() - (res.ageSeconds ?? 0) * 1000),
     commit: async (tx = ex) => {
       const at = utc(fetchedAt);
       await tx.execute(sql`

@@ -9,7 +9,7 @@ import { BaselineCache } from './baseline.js';
 import { ML_TIMEOUTS_MS, ML_UPSTREAM, MlServiceClient } from './client.js';
 import { MlJobs } from './jobs.js';
 import type { VersionRef } from './registry.js';
-import type { Cutoffs } from './store.js';
+import type { Cutoffs, PredictionRow } from './store.js';
 
 export interface MlDepsOptions {
   /** Circuit breaker of the ML service client (tests use small windows). */
@@ -34,6 +34,8 @@ export interface MlDeps {
   mlVersions: Map<string, VersionRef>;
   mlCutoffs: Cutoffs;
   mlMetrics: MlMetrics;
+  /** Told of newly stored predictions (live streaming to the backend); set by the composition root. */
+  mlOnStored?: (modelVersion: string, rows: readonly PredictionRow[]) => Promise<void>;
 }
 
 export type MlEngineDeps = EngineDeps & MlDeps;

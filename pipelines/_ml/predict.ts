@@ -152,6 +152,7 @@ async function storeServiceAnswer(deps: MlEngineDeps, runKey: string, answer: Ba
     // Errors belong to the version the service answered with.
     const failed = version === answer.modelVersion ? answer.errors.length : 0;
     deps.mlMetrics.predictions.inc({ source: 'ml_service' }, stored.inserted);
+    await announce(deps, version, rows, stored.inserted);
     byModel.push({ modelVersionId: id, source: ModelSource.ML_SERVICE, version, predicted: stored.inserted, failed, skipped: stored.duplicates });
   }
   await storeErrors(deps.db, runKey, answer.errors);
@@ -171,7 +172,17 @@ async function storeBaseline(
   const stored = await storePredictions(deps.sql, req.runKey, baseline.id, rows, deps.mlCutoffs);
   await storeErrors(deps.db, req.runKey, errors);
   deps.mlMetrics.predictions.inc({ source: 'baseline' }, stored.inserted);
+  await announce(deps, baseline.version, rows, stored.inserted);
   return { modelVersionId: baseline.id, source: ModelSource.BASELINE, version: baseline.version, predicted: stored.inserted, failed: errors.length, skipped: stored.duplicates };
+}
+
+/**
+ * Live prediction streaming (the listener is wired in src/app/deps.ts): told of every run that stored new
+ * rows. Best effort: a failure is logged and never fails the prediction run.
+ */
+async function announce(deps: MlEngineDeps, version: string, rows: readonly PredictionRow[], inserted: number): Promise<void> {
+  if (!inserted || !deps.mlOnStored) return;
+  await deps.mlOnStored(version, rows).catch((err: Error) => deps.log.warn({ err: err.message }, 'prediction update not announced'));
 }
 
 /** A prediction run's outcome as the counts a job reports (missing matches count as skipped). */export function countsOf(o: PredictOutcome) {

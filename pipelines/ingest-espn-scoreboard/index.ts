@@ -18,7 +18,7 @@ export async function run(p: { league: string; dates?: string }, ctx: JobContext
       feed: ctx.deps.espn,
       request,
       transform: (body) => transformScoreboard(parseJson(SCOREBOARD_SOURCE, body)),
-      load: (records, counts) => applyMatches(ctx.deps, records, counts, request.key),
+      load: (records, counts, payload) => applyMatches(ctx.deps, records, counts, { requestKey: request.key, asOf: payload.asOf }),
     },
     ctx,
   );

@@ -2,7 +2,6 @@
 import { tx } from '../../src/db/executor.js';
 import type { Quarantined } from '../_feeds/transform.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
-import { publishEvents, recordEvents } from '../_feeds/events.js';
 import { parseJson } from '../_feeds/run-feed.js';
 import type { IngestCounts } from '../_feeds/store.js';
 import { applyMatches } from '../_espn/apply.js';
@@ -45,23 +44,22 @@ function weather(source: WeatherSource): Replayer {
 }
 
 const espn: Record<string, Replayer> = {
-  [SCOREBOARD_SOURCE]: async (body, deps, counts) => {
+  // Replayed as of its fetch time: a payload older than a match's stored state changes no state, and
+  // nothing is announced (no events, live snapshots or re-predictions).
+  [SCOREBOARD_SOURCE]: async (body, deps, counts, raw) => {
     const r = transformScoreboard(parseJson(SCOREBOARD_SOURCE, body));
-    await applyMatches(deps, r.records, counts);
+    await applyMatches(deps, r.records, counts, { asOf: raw.fetchedAt, replay: true });
     return r;
   },
   [SUMMARY_SOURCE]: async (body, deps, counts) => {
     const r = transformSummary(parseJson(SUMMARY_SOURCE, body));
-    const outbox = await tx(deps.sql, async (t) => {
-      const events = [];
+    // Rebuilds the enrichment only: the events a live fetch derived were announced then.
+    await tx(deps.sql, async (t) => {
       for (const s of r.records) {
         const l = await loadSummary(t, s);
         if (l.matchId !== null) counts[l.written ? 'updated' : 'unchanged']++;
-        events.push(...l.events);
       }
-      return recordEvents(t, events);
     });
-    await publishEvents(deps, outbox);
     return r;
   },
 };

@@ -56,8 +56,8 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
   }
   const sourceName = weatherSourceName(source);
   const request = weatherRequest(source, match.id, latitude, longitude, match.kickoff);
-  let issuedAt = new Date();
-  const feed = withoutGenerationTime(sourceName, source === 'forecast' ? ctx.deps.openMeteo.forecast : ctx.deps.openMeteo.archive, (at) => (issuedAt = at));
+  const feed = withoutGenerationTime(sourceName, source === 'forecast' ? ctx.deps.openMeteo.forecast : ctx.deps.openMeteo.archive);
+  let issuedAt: Date | undefined;
 
   const out = await runFeed(
     {
@@ -67,8 +67,11 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
       transform: (body) => matchWeather(sourceName, source, parseJson(sourceName, body), { id: match.id, kickoff: match.kickoff }, {
         matchId: match.id, venueId: venue.id, kickoff: match.kickoff.toISOString(), latitude, longitude, requestKey: request.key,
       }),
-      load: async (records, c) => {
-        const rows: WeatherRow[] = records.map((r) => ({ matchId: match.id, source, issuedAt, weather: r.weather }));
+      // Issued at the fetch time the archive records for the payload, to the millisecond: a replay of the
+      // archive then finds this very row instead of adding a near-duplicate.
+      load: async (records, c, payload) => {
+        issuedAt = payload.fetchedAt;
+        const rows: WeatherRow[] = records.map((r) => ({ matchId: match.id, source, issuedAt: payload.fetchedAt, weather: r.weather }));
         await storeWeather(ctx.deps.sql, rows, c);
         return rows[0]?.weather ?? null;
       },
@@ -81,7 +84,7 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
     source,
     changed: out.changed,
     counts: out.counts,
-    ...(out.loaded ? { issuedAt: issuedAt.toISOString(), forecastFor: out.loaded.time.toISOString() } : {}),
+    ...(out.loaded && issuedAt ? { issuedAt: issuedAt.toISOString(), forecastFor: out.loaded.time.toISOString() } : {}),
   };
 }
 
@@ -122,15 +125,13 @@ async function awaitGeocoding(
 }
 
 /**
- * Drops Open-Meteo's per-response `generationtime_ms` so equal weather hashes equal, and reports when
- * the fetch happened (the row's `issuedAt`). A body that is not JSON fails here (retryable, nothing stored).
+ * Drops Open-Meteo's per-response `generationtime_ms` so equal weather hashes equal. A body that is not
+ * JSON fails here (retryable, nothing stored).
  */
-function withoutGenerationTime(source: string, feed: FeedSource, fetchedAt: (at: Date) => void): FeedSource {
+function withoutGenerationTime(source: string, feed: FeedSource): FeedSource {
   return {
     async fetch(req, cursor, signal) {
-      const at = new Date();
       const res = await feed.fetch(req, cursor, signal);
-      fetchedAt(at);
       if (res.notModified) return res;
       const json = parseJson(source, res.body);
       if (typeof json !== 'object' || json === null || Array.isArray(json)) return res;

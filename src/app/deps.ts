@@ -7,6 +7,11 @@ import { createMlDeps, type MlEngineDeps } from '../../pipelines/_ml/deps.js';
 import { onMatchEvent } from '../../pipelines/_ml/on-match-event.js';
 import { createStatsDeps } from '../../pipelines/_stats/deps.js';
 import { onMatchFinished } from '../../pipelines/_stats/on-match-event.js';
+import { createSocialDeps } from '../../pipelines/_social/deps.js';
+import { onSocialMatchEvent } from '../../pipelines/_social/on-match-event.js';
+import { predictionPublisher } from '../../pipelines/_social/predictions.js';
+import { createAgentsDeps } from '../../pipelines/_agents/deps.js';
+import { queues } from '../../queues/index.js';
 
 /** Match changes that can move a prediction: the match is re-predicted (debounced per match). */
 const REPREDICT_ON = new Set(['kick-off', 'goal', 'red-card', 'score-corrected']);
@@ -18,5 +23,13 @@ export async function createPipelineDeps(base: EngineDeps) {
   };
   // A finished match updates the statistics (and A/B tests) of the versions that predicted it.
   const statistics: MatchEventConsumer = (event, deps) => onMatchFinished(event, deps);
-  return { ...createIngestDeps(base), ...ml, ...createStatsDeps(base), matchEventConsumers: [repredict, statistics] };
+  // Settlement at full time (re-settled on a corrected score) and the teams' followers' notifications.
+  const social: MatchEventConsumer = (event, deps) => onSocialMatchEvent(event, deps);
+  const socialDeps = createSocialDeps(base);
+  // Re-predictions stream to the match's room (prediction:update) with their change since the last one.
+  ml.mlOnStored = predictionPublisher(socialDeps.realtime, base.sql);
+  return {
+    ...createIngestDeps(base), ...ml, ...socialDeps, ...createAgentsDeps(base, { queues }), ...createStatsDeps(base),
+    matchEventConsumers: [repredict, social, statistics],
+  };
 }

@@ -12,8 +12,9 @@ const listQuery = z.object({
 });
 const idParam = z.object({ id: int8IdParam() });
 
-const view = (d: { id: bigint; queue: string; jobId: string; jobName: string; payload: unknown; error: string; attempts: number; failedAt: Date; redrivenAt: Date | null; redriveJobId: string | null }) => ({
-  id: d.id.toString(), queue: d.queue, jobId: d.jobId, jobName: d.jobName, payload: d.payload, error: d.error,
+const view = (d: { id: bigint; queue: string; jobId: string; jobCreatedAt: Date; jobName: string; payload: unknown; error: string; attempts: number; failedAt: Date; redrivenAt: Date | null; redriveJobId: string | null }) => ({
+  // Job ids repeat after Redis loses its data: the creation time tells two jobs of the same id apart.
+  id: d.id.toString(), queue: d.queue, jobId: d.jobId, jobCreatedAt: d.jobCreatedAt.toISOString(), jobName: d.jobName, payload: d.payload, error: d.error,
   attempts: d.attempts, failedAt: d.failedAt.toISOString(), redrivenAt: d.redrivenAt?.toISOString() ?? null, redriveJobId: d.redriveJobId,
 });
 

@@ -88,7 +88,7 @@ export interface QueueDefinition<S extends z.ZodType = z.ZodType, R = unknown, D
   rateLimit?: { max: number; durationMs: number };
   retention: { completed: Retention; failed: Retention };
   schedule?: ScheduleSpec<z.input<S>>;
-  /** Write a pipeline_runs row per attempt with the counts the pipeline returns in `result.counts`. */
+  /** Write a pipeline_runs row per run (attempts, and re-runs after a crash) with the counts the pipeline returns in `result.counts`. */
   recordRuns?: boolean;
   /** Loaded lazily, so that producers importing queues/ never load pipeline code. */
   handler: () => Promise<Handler<z.output<S>, R, Deps>>;

@@ -38,7 +38,7 @@ export class JobCancelledError extends NonRetryableError {
   override name = 'JobCancelledError';
 }
 
-/** The worker is shutting down and its deadline passed: retry elsewhere. */
+/** The worker is shutting down and its deadline passed: the job is put back for another worker, no attempt counted. */
 export class ShutdownAbortError extends Error {
   override name = 'ShutdownAbortError';
 }

@@ -5,11 +5,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChildRef, ChildResults, Handler, JobContext, QueueDefinition } from './define.js';
-import { classify, JobTimeoutError, NonRetryableError, RetryAfterError, type WaitPolicy } from './errors.js';
+import { classify, JobTimeoutError, NonRetryableError, RetryAfterError, ShutdownAbortError, type WaitPolicy } from './errors.js';
 
 export interface PipelineRunRecord {
   queue: string;
   jobId: string;
+  /** With the id, what identifies the job: BullMQ ids start again after Redis loses its data. */
+  jobCreatedAt: Date;
+  /** Which start of the job this was (BullMQ's attemptsStarted: stalled restarts and deferrals count). */
+  run: number;
   attempt: number;
   ok: boolean;
   startedAt: Date;
@@ -18,9 +22,13 @@ export interface PipelineRunRecord {
   error?: string;
 }
 
+/**
+ * Where jobs are recorded. Must not throw: a record that cannot be written now is kept and written later
+ * (src/queue/sinks.ts), so bookkeeping never changes a job's outcome.
+ */
 export interface JobSinks {
   /** Called once when a job fails for good. Must be idempotent (a crash may replay it). */
-  deadLetter(rec: { queue: string; jobId: string; jobName: string; payload: unknown; error: Error; attempts: number }): Promise<void>;
+  deadLetter(rec: { queue: string; jobId: string; jobCreatedAt: Date; jobName: string; payload: unknown; error: Error; attempts: number }): Promise<void>;
   pipelineRun?(rec: PipelineRunRecord): Promise<void>;
   scheduleRan?(queue: string, rec: { at: number; jobId: string; outcome: string }): Promise<void>;
 }
@@ -34,13 +42,15 @@ export interface RunJobOptions {
   sinks: JobSinks;
   /** Jobs running in this process, so cancel requests and the shutdown deadline can abort them. */
   running: Map<string, RunningJob>;
-  /** The schedule period in ms when the queue is scheduled (for the missed-tick policy). */
+  /** The effective schedule period in ms (after SCHEDULES overrides) when the queue is scheduled (missed-tick policy). */
   schedulePeriodMs?: number;
   /** The queue prefix (to read children's queue and id out of their Redis keys). */
   prefix: string;
   /** For the per-job wait budget (kept in the job's own hash, so it goes when the job goes). */
   redis: Redis;
 }
+
+type RecordRun = (ok: boolean, counts: unknown, error?: string) => Promise<void>;
 
 /** Thrown by `ctx.defer` and `ctx.waitForChildren`: the job was parked, which is neither success nor failure. */
 const isParked = (err: unknown) => err instanceof DelayedError || err instanceof WaitingChildrenError;
@@ -158,11 +168,17 @@ export function createJobRunner(o: RunJobOptions) {
     const jobId = String(job.id);
     const running = new RunningJob();
     const ctx = new Ctx(queue, jobId, attempt, attempt >= maxAttempts, o.deps, job, token, running, o.log, o.prefix, onDefer);
+    // A job re-run after its worker died keeps its attempt number; its start count tells the runs apart.
+    const recordRun = (ok: boolean, counts: unknown, error?: string) =>
+      safely(ctx, 'could not record the pipeline run', sinks.pipelineRun?.({
+        queue, jobId, jobCreatedAt: new Date(job.timestamp), run: Math.max(job.attemptsStarted, 1), attempt, ok,
+        startedAt: new Date(startedAt), finishedAt: new Date(), counts, error,
+      }));
 
     const parsed = def.payload.safeParse(job.data);
     if (!parsed.success) {
       const msg = `invalid payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
-      return fail(job, ctx, new NonRetryableError(msg), startedAt);
+      return fail(job, ctx, new NonRetryableError(msg), startedAt, recordRun);
     }
 
     const scheduled = Boolean(job.repeatJobKey);
@@ -183,15 +199,14 @@ export function createJobRunner(o: RunJobOptions) {
       const result = await Promise.race([o.handler(parsed.data, ctx), running.whenAborted()]);
       durationCompleted.observe((Date.now() - startedAt) / 1000);
       completed.inc();
-      if (def.recordRuns) {
-        await sinks.pipelineRun?.({ queue, jobId, attempt, ok: true, startedAt: new Date(startedAt), finishedAt: new Date(), counts: countsOf(result) });
-      }
+      if (def.recordRuns) await recordRun(true, countsOf(result));
       if (scheduled) await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'completed' });
       return result;
     } catch (err) {
       if (isParked(err)) throw err; // deferred or waiting for children: BullMQ already moved the job
+      if (running.abortedWith instanceof ShutdownAbortError) return putBack(job, token, ctx, running.abortedWith, recordRun);
       if (err instanceof RetryAfterError && err.wait) await waitInstead(ctx, err, err.wait);
-      return fail(job, ctx, err, startedAt);
+      return fail(job, ctx, err, startedAt, recordRun);
     } finally {
       clearTimeout(timer);
       o.running.delete(key);
@@ -218,20 +233,59 @@ export function createJobRunner(o: RunJobOptions) {
     }
   }
 
-  async function fail(job: Job, ctx: Ctx, thrown: unknown, startedAt: number): Promise<never> {
+  /**
+   * The shutdown deadline aborted the job: it goes back to the head of the waiting list with its attempt
+   * count untouched (like a deferral), so another worker takes it at once. If Redis does not take that,
+   * the job's lock expires and it is recovered as stalled, still without an attempt counted.
+   */
+  async function putBack(job: Job, token: string | undefined, ctx: Ctx, reason: Error, recordRun: RecordRun): Promise<never> {
+    try {
+      await job.moveToWait(token);
+      metrics.jobsPutBack.inc({ queue });
+      ctx.log.warn({ reason: reason.message }, 'shutdown deadline: job aborted and put back without counting an attempt');
+    } catch (err) {
+      ctx.log.warn({ err }, 'shutdown deadline: could not put the aborted job back; it is recovered once its lock expires');
+    }
+    if (def.recordRuns) await recordRun(false, {}, `${reason.name}: ${reason.message} (put back, no attempt counted)`);
+    // A control-flow error: BullMQ neither fails nor retries the job (it is no longer ours).
+    throw new DelayedError('put back at the shutdown deadline');
+  }
+
+  /**
+   * A child that fails its parent for good moves the parent to failed inside BullMQ: the parent never
+   * runs, so no worker would dead-letter it. Its dead letter is written here, from the parent's hash.
+   */
+  async function deadLetterParent(job: Job, error: Error): Promise<void> {
+    const parent = job.parent!;
+    const queueName = parent.queueKey.startsWith(`${o.prefix}:`) ? parent.queueKey.slice(o.prefix.length + 1) : parent.queueKey;
+    const h = await o.redis.hgetall(`${parent.queueKey}:${parent.id}`);
+    if (!h.name) return; // removed meanwhile: nothing left to re-drive
+    const reason = new Error(`child ${queue}/${job.id} failed for good: ${error.name}: ${error.message}`);
+    reason.name = 'ChildFailedError';
+    let payload: unknown = null;
+    try {
+      payload = JSON.parse(h.data ?? 'null');
+    } catch {
+      payload = h.data ?? null;
+    }
+    await sinks.deadLetter({ queue: queueName, jobId: String(parent.id), jobCreatedAt: new Date(Number(h.timestamp)), jobName: h.name, payload, error: reason, attempts: Number(h.attemptsMade ?? 0) });
+    metrics.jobsDeadLettered.inc({ queue: queueName });
+  }
+
+  async function fail(job: Job, ctx: Ctx, thrown: unknown, startedAt: number, recordRun: RecordRun): Promise<never> {
     const { attempt, jobId, log } = ctx;
     const c = classify(thrown);
     const final = c.kind === 'non-retryable' || attempt >= maxAttempts;
     metrics.jobDuration.observe({ queue, outcome: final ? 'failed' : 'retried' }, (Date.now() - startedAt) / 1000);
     const error = c.error;
-    if (def.recordRuns) {
-      await sinks.pipelineRun?.({ queue, jobId, attempt, ok: false, startedAt: new Date(startedAt), finishedAt: new Date(), counts: {}, error: error.message }).catch((e) => log.error({ err: e }, 'could not record the pipeline run'));
-    }
+    if (def.recordRuns) await recordRun(false, {}, error.message);
     if (final) {
       metrics.jobsFailed.inc({ queue });
       log.error({ err: error, kind: c.kind }, 'job failed for good');
-      await sinks.deadLetter({ queue, jobId, jobName: job.name, payload: job.data, error, attempts: attempt });
+      // The job's failure reason stays its own error whatever happens to this write.
+      await safely(ctx, 'could not record the dead letter', sinks.deadLetter({ queue, jobId, jobCreatedAt: new Date(job.timestamp), jobName: job.name, payload: job.data, error, attempts: attempt }));
       metrics.jobsDeadLettered.inc({ queue });
+      if (job.parent && job.opts.failParentOnFailure) await safely(ctx, 'could not record the parent\'s dead letter', deadLetterParent(job, error));
       if (job.repeatJobKey) await sinks.scheduleRan?.(queue, { at: startedAt, jobId, outcome: 'failed' });
       if (c.kind === 'non-retryable') throw new UnrecoverableError(`${error.name}: ${error.message}`);
       throw error;
@@ -242,6 +296,15 @@ export function createJobRunner(o: RunJobOptions) {
   }
 
   return run;
+}
+
+/** Bookkeeping never changes a job's outcome (the sinks keep what they cannot write; this is the backstop). */
+async function safely(ctx: Ctx, what: string, p: Promise<void> | undefined): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    ctx.log.error({ err }, what);
+  }
 }
 
 function countsOf(result: unknown): unknown {

@@ -2,7 +2,8 @@
 // versus a bare BullMQ Worker on the same Redis, same concurrency, same retention, same run.
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { arg, benchEngine, fmt, REDIS_URL, retention } from './support.js';
+import { keyPrefix, ownDatabase } from './leftovers.js';
+import { arg, benchEngine, fmt, median, REDIS_URL, retention, roundsArg, verdict } from './support.js';
 
 /** Queues `n` jobs while the queue is paused; `go()` resumes it so timing starts with full queues. */
 async function fill(prefix: string, n: number) {
@@ -30,23 +31,23 @@ function measure(worker: Worker, n: number): Promise<number> {
   });
 }
 
-async function bare(n: number, concurrency: number) {
-  const prefix = `bench-bare-${process.pid}`;
+async function bare(prefix: string, n: number, concurrency: number) {
   const { go, close } = await fill(prefix, n);
-  const worker = new Worker('bench-noop', async () => null, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, concurrency });
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const worker = new Worker('bench-noop', async () => null, { connection, prefix, concurrency });
   await worker.waitUntilReady();
   const rate = measure(worker, n);
   await go();
   const r = await rate;
   await worker.close();
+  connection.disconnect();
   await close();
   return r;
 }
 
-async function engine(n: number, concurrency: number) {
-  const prefix = `bench-engine-${process.pid}`;
+async function engine(prefix: string, databaseUrl: string, n: number, concurrency: number) {
   const { go, close } = await fill(prefix, n);
-  const e = await benchEngine(prefix, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
+  const e = await benchEngine(prefix, databaseUrl, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
   const rate = measure(e.workers!.workers.get('bench-noop')!, n);
   await go();
   const r = await rate;
@@ -58,18 +59,22 @@ async function engine(n: number, concurrency: number) {
 export async function run(args: string[]) {
   const n = arg(args, 'jobs', 30_000);
   const concurrency = arg(args, 'concurrency', 50);
-  const rounds = arg(args, 'rounds', 3);
+  const rounds = roundsArg(args);
+  const [barePrefix, enginePrefix] = [keyPrefix('queue-bare'), keyPrefix('queue-engine')];
+  const databaseUrl = await ownDatabase('queue');
   console.log(`queue throughput: ${fmt(n)} no-op jobs, concurrency ${concurrency}, ${rounds} alternating rounds, Redis ${REDIS_URL}`);
   const bares: number[] = [];
   const engines: number[] = [];
+  const ratios: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    bares.push(await bare(n, concurrency));
-    engines.push(await engine(n, concurrency));
-    console.log(`  round ${i + 1}: bare BullMQ worker ${fmt(bares.at(-1)!)} jobs/s, engine ${fmt(engines.at(-1)!)} jobs/s`);
+    const b = await bare(barePrefix, n, concurrency);
+    const e = await engine(enginePrefix, databaseUrl, n, concurrency);
+    bares.push(b);
+    engines.push(e);
+    ratios.push(e / b);
+    console.log(`  round ${i + 1}: bare BullMQ worker ${fmt(b)} jobs/s, engine ${fmt(e)} jobs/s: ratio ${fmt(e / b, 3)}`);
   }
-  const best = (xs: number[]) => Math.max(...xs);
-  const ratio = best(engines) / best(bares);
-  console.log(`bare BullMQ worker (baseline): ${fmt(best(bares))} jobs/s (best of ${rounds})`);
-  console.log(`engine wrapper:                ${fmt(best(engines))} jobs/s (best of ${rounds})`);
-  console.log(`ratio engine/bare: ${fmt(ratio, 3)} (target ≥ 0.90) ${ratio >= 0.9 ? 'MET' : 'NOT MET'}`);
+  const ratio = median(ratios);
+  console.log(`bare BullMQ worker (baseline): median ${fmt(median(bares))} jobs/s; engine wrapper: median ${fmt(median(engines))} jobs/s`);
+  console.log(`ratio engine/bare: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ 0.90) ${verdict(ratio >= 0.9)}`);
 }

@@ -2,12 +2,13 @@ import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
+import { withDatabase } from '../../src/db/admin.js';
 import { createLogger } from '../../src/logger.js';
 import { defineQueue } from '../../src/queue/define.js';
-import { withDatabase } from '../../src/db/admin.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? withDatabase(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/matchday', 'matchday_bench');
+/** The PostgreSQL server the benchmarks use; each run makes a database of its own there (see leftovers.ts). */
+export const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/matchday';
 export const API_KEY = 'bench-api-key-0123456789abcdef';
 
 /** Completed jobs are kept like production queues keep them (bounded), so Redis work is comparable. */
@@ -24,22 +25,52 @@ export const noop = defineQueue({
   handler: async () => async () => null,
 });
 
-export async function benchEngine(prefix: string, env: Record<string, string> = {}): Promise<Engine> {
+export const devNull = () => new Writable({ write(_c, _e, cb) { cb(); } });
+
+export async function benchEngine(prefix: string, databaseUrl: string, env: Record<string, string> = {}): Promise<Engine> {
   const config = loadConfig({
-    REDIS_URL, DATABASE_URL, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', SCHEDULES_ENABLED: 'false', ...env,
+    REDIS_URL, DATABASE_URL: databaseUrl, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', SCHEDULES_ENABLED: 'false', ...env,
   });
-  const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
-  return startEngine({ config, queues: [noop], log: createLogger(config.LOG_LEVEL, [API_KEY], devNull) });
+  return startEngine({ config, queues: [noop], log: createLogger(config.LOG_LEVEL, [API_KEY], devNull()) });
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 
-export function arg(args: string[], name: string, def: number): number {
+/** A command-line mistake: the runner prints the message and exits with 2. */
+export class UsageError extends Error {}
+
+/** `--name <integer>`: at least `min`; anything else is refused naming the flag. */
+export function arg(args: string[], name: string, def: number, min = 1): number {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
+  if (i < 0) return def;
+  const raw = args[i + 1];
+  const n = Number(raw);
+  if (raw === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer ≥ ${min}, got ${raw === undefined ? 'nothing' : `"${raw}"`}`);
+  return n;
 }
+
+/**
+ * `--rounds`: every bench measures at least twice in one invocation, because one round on a shared
+ * machine can be disturbed by a neighbour and the figure must not hang on it.
+ */
+export const roundsArg = (args: string[], def = 3) => arg(args, 'rounds', def, 2);
+
+// Which figure of the rounds is judged: the median, in every bench. A ratio is taken per round (the
+// baseline and the engine measured back to back, under the same load) and the median of the rounds'
+// ratios is judged; an absolute target (req/s, latency, memory growth, milliseconds) judges the median
+// of its rounds. The median drops a round a neighbour on the shared machine disturbed, whichever side
+// it hit, where the best round would judge the machine's luckiest moment and mix moments across sides.
+export const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 
 export function gc() {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/** The shared benchmark database of the ingest and predict benches until they get databases of their own. */
+export const DATABASE_URL = withDatabase(SERVER_URL, 'matchday_bench');

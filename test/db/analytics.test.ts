@@ -47,8 +47,8 @@ describe('the analytics pool', () => {
     expect(busy.n).toBe(2); // saturated: ANALYTICS_POOL_SIZE connections, all running
     // A job's pipeline-run row goes through the main pool meanwhile, at once.
     const bookkeeping = await elapsed(main.execute(sql`
-      INSERT INTO pipeline_runs (queue, job_id, attempt, status, started_at, finished_at, duration_ms, counts)
-      VALUES ('test-echo', 'analytics-saturated', 1, 'SUCCEEDED', now(), now(), 0, '{}')`));
+      INSERT INTO pipeline_runs (queue, job_id, job_created_at, run, attempt, status, started_at, finished_at, duration_ms, counts)
+      VALUES ('test-echo', 'analytics-saturated', now(), 1, 1, 'SUCCEEDED', now(), now(), 0, '{}')`));
     expect(bookkeeping).toBeLessThan(1_000);
     // …while one more scan on the analytics pool waits for a free connection.
     const queued = await elapsed(analytics.query(sql`SELECT 1`));
