@@ -146,6 +146,8 @@ describe('accuracy and calibration', () => {
     expect(before).toBe(0);
     const ev = await s.engine.request('POST', '/jobs/match-events', { body: { eventId: 'e1', matchId: lateMatch, kind: 'full-time', eventKey: 'status:FULL_TIME', status: 'FULL_TIME', homeScore: 2, awayScore: 0 } });
     expect(ev.status).toBe(202);
+    const evJob = await waitFor(async () => { const j = (await s.engine.request('GET', `/jobs/match-events/${ev.body.id}`)).body; return ['completed', 'failed'].includes(j.state) && j; }, 15_000, 'the match event');
+    expect(evJob.state, evJob.failedReason).toBe('completed');
     const row = await waitFor(() => s.engine.deps.sql.maybeOne<{ n: number }>(sql`
       SELECT n FROM model_stats WHERE trigger = 'match' AND model_version_id = ${svc}::int AND league = 'tst.1' AND "window" = '7d'`), 15_000, 'the incremental update');
     expect(row.n).toBe(6);

@@ -16,9 +16,9 @@ import { settled } from '../ml/support.js';
 
 export const FIXTURE_DATA = new URL('../fixtures/football', import.meta.url).pathname;
 
-const statsQueues = (): QueueDefinition[] => allQueues
-  .filter((q) => q.name.startsWith('ml-') || q.name.startsWith('stats-') || q.name === matchEvents.name)
-  .map((q) => ({ ...q, retry: { attempts: q.retry.attempts, delayMs: 100, maxDelayMs: 400 } }));
+// Every queue is declared (other features' match-event consumers enqueue theirs); only these are consumed.
+const consumed = (name: string) => (name.startsWith('ml-') && name !== mlRetrain.name) || name.startsWith('stats-') || name === matchEvents.name;
+const statsQueues = (): QueueDefinition[] => allQueues.map((q) => ({ ...q, retry: { attempts: q.retry.attempts, delayMs: 100, maxDelayMs: 400 } }));
 
 export interface StatsEngine { engine: TestEngine; db: TestDatabase }
 
@@ -28,7 +28,7 @@ export function useStatsEngine(env: () => Record<string, string> = () => ({})): 
   beforeAll(async () => {
     ctx.db = await cloneTestDatabase();
     ctx.engine = await startTestEngine({
-      databaseUrl: ctx.db.url, prefix: uniquePrefix(), queues: statsQueues(), env: { SCHEDULES_ENABLED: 'false', WORKER_QUEUES: statsQueues().map((q) => q.name).filter((n) => n !== mlRetrain.name).join(','), ...env() },
+      databaseUrl: ctx.db.url, prefix: uniquePrefix(), queues: statsQueues(), env: { SCHEDULES_ENABLED: 'false', WORKER_QUEUES: allQueues.map((q) => q.name).filter(consumed).join(','), ...env() },
       extendDeps: createPipelineDeps, extraRoutes: [registerMlRoutes, statsRoutes, driftRoutes, abTestRoutes],
     });
   });
