@@ -1,31 +1,33 @@
 // Batch predictions end to end: 10,000 matches in PostgreSQL, POST /predictions/batch, the real flow
 // (plan → chunks → summary) on the real queues, the fake ML service over HTTP with 50 ms per call, the
-// predictions stored in PostgreSQL. Compared with the ideal concurrency × chunk / latency.
+// predictions stored in PostgreSQL. Baseline in the same round: the same chunks through a bare BullMQ
+// flow (predict-bare.ts); the ratio is taken per round, its median judged (support.ts). The fraction of the
+// ideal (concurrency × chunk / latency), the old target, is printed beside it.
 // The fake service runs as a process of its own, as the real one does: its CPU is not the engine's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 import { createMlDeps, mlQueues } from '../../pipelines/_ml/deps.js';
 import { registerMlRoutes } from '../../src/app/routes/predictions.js';
-import { API_KEY, arg, DATABASE_URL, fmt, REDIS_URL } from './support.js';
+import { keyPrefix, ownDatabase } from './leftovers.js';
+import { startBareFlow } from './predict-bare.js';
+import { API_KEY, arg, devNull, fmt, median, REDIS_URL, roundsArg, verdict } from './support.js';
 
 const PROVIDER = 'bench-ml';
 const DAY_MS = 86_400_000;
 
-/** Replaces the benchmark's league: a competition, 20 clubs and `n` scheduled matches. */
+// The old target (end to end ≥ 0.70 of the ideal) was set where the engine did 0.82 of the ideal: it
+// asked for 0.70/0.82 ≈ 0.85 of what the engine then did. Against the bare flow the engine did 0.96–1.10
+// on this machine (medians of 3 rounds in eight runs, 2 shared cores, loaded and quiet, 2026-11-30: both
+// sides mostly wait on the same 50 ms calls), so the same demand is 0.85 × ≈ 1.0 = 0.85.
+const RATIO_TARGET = 0.85;
+const OLD_TARGET_OF_IDEAL = 0.7;
+
+/** The benchmark's league in the run's own database: a competition, 20 clubs and `n` scheduled matches. */
 async function seed(db: Engine['db'], n: number) {
-  const matches = await db.match.findMany({ where: { provider: PROVIDER }, select: { id: true } });
-  for (let i = 0; i < matches.length; i += 10_000) {
-    const ids = matches.slice(i, i + 10_000).map((m) => m.id);
-    await db.prediction.deleteMany({ where: { matchId: { in: ids } } });
-    await db.match.deleteMany({ where: { id: { in: ids } } });
-  }
-  await db.team.deleteMany({ where: { provider: PROVIDER } });
-  await db.competition.deleteMany({ where: { provider: PROVIDER } });
   const competition = await db.competition.create({ data: { provider: PROVIDER, providerId: 'BENCH-ML', slug: 'bench-ml', name: 'Benchmark league' } });
   await db.team.createMany({ data: Array.from({ length: 20 }, (_, i) => ({ provider: PROVIDER, providerId: `t${i}`, name: `Bench club ${i}` })) });
   const teams = (await db.team.findMany({ where: { provider: PROVIDER }, select: { id: true } })).map((t) => t.id);
@@ -79,49 +81,69 @@ async function startWorker(env: Record<string, string>) {
   };
 }
 
+/** One engine batch: POST → plan → chunks → summary, checked to have stored every prediction. */
+async function engineRound(engine: Engine, url: string, fake: Awaited<ReturnType<typeof startFakeService>>, body: object, n: number, ideal: number) {
+  const before = await fake.stats();
+  const started = performance.now();
+  const { id, result } = await runBatch(engine, url, body);
+  const seconds = (performance.now() - started) / 1000;
+  const stored = await engine.db.prediction.count({ where: { runKey: { startsWith: `${id}-c` } } });
+  if (result.totals.predicted !== n || stored !== n) throw new Error(`expected ${n} predictions, the batch reports ${result.totals.predicted} and PostgreSQL holds ${stored}`);
+  const after = await fake.stats();
+  // The steady state, for comparison: from the first chunk's start to the last chunk's end.
+  const chunks = (await engine.producer.queue('ml-predict-chunk').getJobs(['completed'], 0, 2_000)).filter((j) => j.data.batchId === id);
+  const phase = (Math.max(...chunks.map((j) => j.finishedOn!)) - Math.min(...chunks.map((j) => j.processedOn!))) / 1000;
+  return { seconds, text: `engine ${fmt(seconds, 3)} s = ${fmt(n / seconds)} matches/s (${fmt(n / seconds / ideal, 3)} of the ideal; chunks alone ${fmt(n / phase / ideal, 3)}; ${after.batchCalls - before.batchCalls} service calls, at most ${after.maxInFlight} in flight)` };
+}
+
 export async function run(args: string[]) {
   const n = arg(args, 'matches', 10_000);
   const chunk = arg(args, 'chunk', 100);
   const concurrency = arg(args, 'concurrency', 8);
   const latencyMs = arg(args, 'latency', 50);
   const workers = arg(args, 'workers', 1);
-  const fake = await startFakeService(latencyMs);
-  const env = {
-    REDIS_URL, DATABASE_URL, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: `bench-predict-${process.pid}`, LOG_LEVEL: 'warn', SCHEDULES_ENABLED: 'false',
-    ML_SERVICE_URL: fake.url, PREDICT_CHUNK_SIZE: String(chunk), PREDICT_CONCURRENCY: String(concurrency), CONCURRENCY: `ml-predict-chunk=${2 * concurrency}`,
-  };
-  const config = loadConfig(env);
-  const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
-  const engine = await startEngine({ config, queues: mlQueues, log: createLogger(config.LOG_LEVEL, [API_KEY], devNull), extendDeps: (base) => ({ ...createMlDeps(base) }), extraRoutes: [registerMlRoutes] });
-  const address = engine.http!.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const stops: Array<() => Promise<void>> = [];
+  const rounds = roundsArg(args);
+  // Whatever started is stopped, in reverse order, also when a later step fails.
+  const closers: Array<() => Promise<unknown>> = [];
   try {
-    for (let i = 1; i < workers; i++) stops.push(await startWorker({ ...env, ROLE: 'worker', WORKER_QUEUES: 'ml-predict-chunk', LOG_LEVEL: 'info' }));
+    const databaseUrl = await ownDatabase('predict');
+    const fake = await startFakeService(latencyMs);
+    closers.push(fake.stop);
+    const env = {
+      REDIS_URL, DATABASE_URL: databaseUrl, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: keyPrefix('predict'), LOG_LEVEL: 'warn', SCHEDULES_ENABLED: 'false',
+      ML_SERVICE_URL: fake.url, PREDICT_CHUNK_SIZE: String(chunk), PREDICT_CONCURRENCY: String(concurrency), CONCURRENCY: `ml-predict-chunk=${2 * concurrency}`,
+    };
+    const config = loadConfig(env);
+    const engine = await startEngine({ config, queues: mlQueues, log: createLogger(config.LOG_LEVEL, [API_KEY], devNull()), extendDeps: (base) => ({ ...createMlDeps(base) }), extraRoutes: [registerMlRoutes] });
+    closers.push(() => engine.stop());
+    const address = engine.http!.server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    for (let i = 1; i < workers; i++) closers.push(await startWorker({ ...env, ROLE: 'worker', WORKER_QUEUES: 'ml-predict-chunk', LOG_LEVEL: 'info' }));
     const window = await seed(engine.db, n);
     const ideal = (concurrency * chunk) / (latencyMs / 1000);
-    console.log(`batch predictions: ${fmt(n)} matches, chunk ${chunk}, concurrency ${concurrency}, fake service ${latencyMs} ms per call, ${workers} engine process(es); PostgreSQL ${DATABASE_URL.replace(/\/\/[^@]*@/, '//')}`);
-    // Warm-up (connections, JIT, prepared statements): one small batch, not measured.
-    await runBatch(engine, url, { league: 'bench-ml', from: window.from, to: new Date(Date.parse(window.from) + 2 * DAY_MS).toISOString() });
-    const before = await fake.stats();
-    const started = performance.now();
-    const { id, result } = await runBatch(engine, url, { league: 'bench-ml', ...window });
-    const seconds = (performance.now() - started) / 1000;
-    const stored = await engine.db.prediction.count({ where: { runKey: { startsWith: `${id}-c` } } });
-    if (result.totals.predicted !== n || stored !== n) throw new Error(`expected ${n} predictions, the batch reports ${result.totals.predicted} and PostgreSQL holds ${stored}`);
-    const rate = n / seconds;
-    const ratio = rate / ideal;
-    const after = await fake.stats();
-    // The steady state, for comparison: from the first chunk's start to the last chunk's end.
-    const chunks = (await engine.producer.queue('ml-predict-chunk').getJobs(['completed'], 0, 2_000)).filter((j) => j.data.batchId === id);
-    const phase = (Math.max(...chunks.map((j) => j.finishedOn!)) - Math.min(...chunks.map((j) => j.processedOn!))) / 1000;
-    console.log(`  end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): ${fmt(seconds, 3)} s, ${fmt(rate)} matches/s; ${after.batchCalls - before.batchCalls} service calls, at most ${after.maxInFlight} in flight`);
-    console.log(`  chunks alone (first start → last end): ${fmt(phase, 3)} s, ${fmt(n / phase)} matches/s (${fmt(n / phase / ideal, 3)} of the ideal)`);
-    console.log(`ideal: ${fmt(ideal)} matches/s (concurrency × chunk / latency)`);
-    console.log(`ratio (end to end): ${fmt(ratio, 3)} (target ≥ 0.70) ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+    console.log(`batch predictions: ${fmt(n)} matches, chunk ${chunk}, concurrency ${concurrency}, fake service ${latencyMs} ms per call, ${workers} engine process(es), ${rounds} rounds`);
+    // Warm-up (connections, JIT, prepared statements): one small batch each, not measured.
+    const warm = { from: window.from, to: new Date(Date.parse(window.from) + 2 * DAY_MS).toISOString() };
+    await runBatch(engine, url, { league: 'bench-ml', ...warm });
+    // The model version the engine registered for the service's answers: the bare flow stores under it too.
+    const { modelVersionId } = await engine.db.prediction.findFirstOrThrow({ select: { modelVersionId: true } });
+    const bare = await startBareFlow({ prefix: keyPrefix('predict-bare'), databaseUrl, mlUrl: fake.url, chunk, concurrency, modelVersionId });
+    closers.push(() => bare.close());
+    await bare.run('bench-ml', warm.from, warm.to, 'bare-warm-up');
+    const [bares, engines]: [number[], number[]] = [[], []];
+    for (let r = 1; r <= rounds; r++) {
+      const b = await bare.run('bench-ml', window.from, window.to, `bare-${r}`);
+      if (b.stored !== n) throw new Error(`bare flow: expected ${n} predictions, PostgreSQL holds ${b.stored}`);
+      const e = await engineRound(engine, url, fake, { league: 'bench-ml', ...window }, n, ideal);
+      bares.push(b.seconds);
+      engines.push(e.seconds);
+      console.log(`  round ${r}: bare flow ${fmt(b.seconds, 3)} s = ${fmt(n / b.seconds)} matches/s (${fmt(n / b.seconds / ideal, 3)} of the ideal); ${e.text}; ratio ${fmt(b.seconds / e.seconds, 3)}`);
+    }
+    const ratio = median(bares.map((b, i) => b / engines[i]!)); // throughputs: (n / engine) / (n / bare)
+    const [bareMid, engineMid] = [median(bares), median(engines)];
+    console.log(`bare BullMQ flow (baseline): median ${fmt(n / bareMid)} matches/s; engine end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): median ${fmt(n / engineMid)} matches/s = ${fmt(n / engineMid / ideal, 3)} of the ideal ${fmt(ideal)} matches/s (the old target, ≥ ${OLD_TARGET_OF_IDEAL}, shown for reference only)`);
+    console.log(`ratio engine/bare flow throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}) ${verdict(ratio >= RATIO_TARGET)}`);
   } finally {
-    await Promise.all(stops.map((stop) => stop()));
-    await engine.stop();
-    await fake.stop();
+    for (const close of closers.reverse()) await close();
   }
 }
