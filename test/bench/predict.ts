@@ -141,8 +141,8 @@ export async function run(args: string[]) {
     }
     const ratio = median(bares.map((b, i) => b / engines[i]!)); // throughputs: (n / engine) / (n / bare)
     const [bareMid, engineMid] = [median(bares), median(engines)];
-    console.log(`bare BullMQ flow (baseline): median ${fmt(n / bareMid)} matches/s; engine end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): median ${fmt(n / engineMid)} matches/s = ${fmt(n / engineMid / ideal, 3)} of the ideal ${fmt(ideal)} matches/s (the old target, ≥ ${OLD_TARGET_OF_IDEAL}, shown for reference only)`);
-    console.log(`ratio engine/bare flow throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}) ${verdict(ratio >= RATIO_TARGET)}`);
+    console.log(`bare BullMQ flow (baseline): median ${fmt(n / bareMid)} matches/s; engine end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): median ${fmt(n / engineMid)} matches/s = ${fmt(n / engineMid / ideal, 3)} of the ideal ${fmt(ideal)} matches/s (the old target, ≥ ${fmt(OLD_TARGET_OF_IDEAL, 2)}, shown for reference only)`);
+    console.log(`ratio engine/bare flow throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${fmt(RATIO_TARGET, 2)}) ${verdict(ratio >= RATIO_TARGET)}`);
   } finally {
     for (const close of closers.reverse()) await close();
   }
