@@ -4,7 +4,7 @@
 import { defineConfig } from 'prisma/config';
 
 export default defineConfig({
-  schema: '../prisma/schema.prisma',
+  schema: '../prisma/schema',
   migrations: { path: '../prisma/migrations' },
   datasource: { url: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/matchday' },
 });

@@ -19,7 +19,8 @@ if (!existsSync(cli)) {
   console.error(`prisma CLI not found at ${cli}: run npm ci first`);
   process.exit(1);
 }
-const res = spawnSync(process.execPath, [cli, 'generate', '--schema', 'prisma/schema.prisma'], {
+// prisma/schema is a folder (Prisma's multi-file schema): the CLI reads every .prisma file in it.
+const res = spawnSync(process.execPath, [cli, 'generate', '--schema', 'prisma/schema'], {
   stdio: ['ignore', 'inherit', 'inherit'], cwd: path.join(path.dirname(new URL(import.meta.url).pathname), '..'),
   env,
 });

@@ -1,5 +1,8 @@
 // The one list of queues: it drives worker start-up, Bull Board, metrics, /status and the enqueue route.
 import type { QueueDefinition } from '../src/queue/define.js';
+import { agentCommands } from './agent-commands.js';
+import { agentTask } from './agent-task.js';
+import { agentWorkflow } from './agent-workflow.js';
 import { engineHousekeeping } from './engine-housekeeping.js';
 import { ingestEspnNews } from './ingest-espn-news.js';
 import { ingestEspnScoreboard } from './ingest-espn-scoreboard.js';
@@ -16,6 +19,11 @@ import { mlPredictChunk } from './ml-predict-chunk.js';
 import { mlPredictPlan } from './ml-predict-plan.js';
 import { mlRepredictMatch } from './ml-repredict-match.js';
 import { mlRetrain } from './ml-retrain.js';
+import { socialDeliver } from './social-deliver.js';
+import { socialDigest } from './social-digest.js';
+import { socialEvents } from './social-events.js';
+import { socialFanout } from './social-fanout.js';
+import { socialFanoutChunk } from './social-fanout-chunk.js';
 
 export const queues: readonly QueueDefinition[] = [
   engineHousekeeping,
@@ -34,4 +42,12 @@ export const queues: readonly QueueDefinition[] = [
   mlRepredictMatch,
   mlRetrain,
   mlBaselineFit,
+  agentTask,
+  agentWorkflow,
+  agentCommands,
+  socialEvents,
+  socialFanout,
+  socialFanoutChunk,
+  socialDeliver,
+  socialDigest,
 ];

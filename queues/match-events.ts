@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
 import { retryPresets } from '../src/queue/retry-presets.js';
+import { int4Id, INT4_MAX } from '../src/schemas.js';
 
 /** One domain event per match change (kick-off, goal, half-time, full-time, …), from ingestion. */
 export const matchEventPayload = z.object({
   eventId: z.string(),
-  matchId: z.number().int(),
+  matchId: int4Id(),
   kind: z.string(),
   eventKey: z.string(),
   status: z.string(),
-  homeScore: z.number().int().nullable(),
-  awayScore: z.number().int().nullable(),
+  homeScore: z.number().int().min(0).max(INT4_MAX).nullable(),
+  awayScore: z.number().int().min(0).max(INT4_MAX).nullable(),
 });
 
 export const matchEvents = defineQueue({

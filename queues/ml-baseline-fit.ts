@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
 import { retryPresets } from '../src/queue/retry-presets.js';
+import { text } from '../src/schemas.js';
 
-export const baselineFitPayload = z.object({ reason: z.string().min(1).max(100).default('manual') });
+export const baselineFitPayload = z.object({ reason: text(100).default('manual') });
 
 /** Fits the built-in baseline from the finished matches in the database and registers it. */
 export const mlBaselineFit = defineQueue({

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
 import { retryPresets } from '../src/queue/retry-presets.js';
+import { int4Id, isoDateOrDateTime, text } from '../src/schemas.js';
 
-const isoDate = z
-  .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO date (2026-01-24) or date-time (2026-01-24T15:00:00Z)');
+const isoDate = isoDateOrDateTime();
 
 /**
  * Which matches to predict: exactly one of `matchIds`, `league` + `from` + `to`, or `scheduledWithinDays`.
@@ -13,15 +12,15 @@ const isoDate = z
  */
 export const predictionSelection = z
   .object({
-    matchIds: z.array(z.number().int().positive()).min(1).max(50_000).optional(),
+    matchIds: z.array(int4Id()).min(1).max(50_000).optional(),
     /** Competition slug or provider id. */
-    league: z.string().min(1).max(100).optional(),
+    league: text(100).optional(),
     /** Kick-off window for `league`; a date-only `to` includes that whole day (UTC). */
     from: isoDate.optional(),
     to: isoDate.optional(),
     scheduledWithinDays: z.number().int().min(1).max(366).optional(),
     /** A registry version (service or baseline); default: the active one. */
-    modelVersion: z.string().min(1).max(200).optional(),
+    modelVersion: text(200).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

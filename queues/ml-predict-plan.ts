@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
 import { retryPresets } from '../src/queue/retry-presets.js';
+import { text } from '../src/schemas.js';
 import { predictionSelection } from './ml-predict-batch.js';
 
-export const planPayload = z.object({ batchId: z.string().min(1).max(200), selection: predictionSelection });
+export const planPayload = z.object({ batchId: text(200), selection: predictionSelection });
 
 /** First child of a batch flow: resolves the selection to match ids and adds the chunk jobs to the batch. */
 export const mlPredictPlan = defineQueue({

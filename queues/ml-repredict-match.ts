@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
 import { retryPresets } from '../src/queue/retry-presets.js';
+import { int4Id, text } from '../src/schemas.js';
 
-export const repredictPayload = z.object({ matchId: z.number().int().positive(), kind: z.string().min(1).max(50) });
+export const repredictPayload = z.object({ matchId: int4Id(), kind: text(50) });
 
 /**
  * Re-predicts one match after a match event (goal, red card, kick-off). Events reach it debounced per

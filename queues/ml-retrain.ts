@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultRetention, defineQueue } from '../src/queue/define.js';
+import { text } from '../src/schemas.js';
 
 export const retrainPayload = z.object({
   reason: z.enum(['scheduled', 'manual', 'drift']),
@@ -8,11 +9,12 @@ export const retrainPayload = z.object({
     .object({
       fromDate: z.iso.date().optional(),
       toDate: z.iso.date().optional(),
-      competitions: z.array(z.string().min(1)).max(50).optional(),
-      algorithm: z.string().min(1).max(50).optional(),
+      competitions: z.array(text(100)).max(50).optional(),
+      algorithm: text(50).optional(),
       hyperparameters: z.record(z.string(), z.unknown()).optional(),
     })
     .strict()
+    .refine((p) => !p.fromDate || !p.toDate || p.fromDate <= p.toDate, { message: 'must not be before fromDate', path: ['toDate'] })
     .optional(),
   promote: z.enum(['always', 'if_better', 'never']).default('if_better'),
   /** What triggered a drift retraining (alert id, metric), kept for the record. */
@@ -20,11 +22,10 @@ export const retrainPayload = z.object({
 });
 
 /**
- * Starts a training on the ML service and polls it to the end. The job polls in-process (the engine's
- * wrapper does not hand pipelines the lock token that `moveToDelayed` needs); BullMQ renews the lock
- * meanwhile, the pipeline gives up itself after RETRAIN_MAX_DURATION_MS counted from the persisted start
- * of the training run, and this timeout is only the hard ceiling above it (RETRAIN_MAX_DURATION_MS
- * beyond it is capped, with a warning at start-up).
+ * Starts a training on the ML service and polls it to the end. Between polls the job defers itself
+ * (RETRAIN_POLL_MS, or the service's Retry-After): it holds no worker and counts no attempt while the
+ * training runs; it gives up after RETRAIN_MAX_DURATION_MS counted from the persisted start of the
+ * training run. The timeout bounds one run (a start or a poll, and the registration).
  * Retries: 5 attempts with 2 s doubling: a worker restart resumes polling the same training quickly.
  */
 export const mlRetrain = defineQueue({
@@ -32,7 +33,7 @@ export const mlRetrain = defineQueue({
   description: 'Retrains the ML service model, polls the training and registers the result as a candidate version',
   payload: retrainPayload,
   retry: { attempts: 5, delayMs: 2_000, maxDelayMs: 60_000 },
-  timeoutMs: 25 * 3_600_000,
+  timeoutMs: 5 * 60_000,
   concurrency: 1,
   retention: defaultRetention,
   // Weekly, Monday 04:00 UTC; SCHEDULES="ml-retrain=<cron>" or "ml-retrain=off" overrides it.

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { isSecretSetting, redactCredentials } from './secrets.js';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -15,6 +16,22 @@ const url = (protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.join(' or ')}//`);
 
+/** A structured setting parsed into its typed form here; `parse` throws an Error saying what is wrong. */
+const structured = <T>(parse: (raw: string) => T) =>
+  z.string().transform((raw, ctx) => {
+    try {
+      return parse(raw);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+const items = (raw: string, separator: string) => raw.split(separator).map((s) => s.trim()).filter(Boolean);
+// The payload schema of the ESPN queues accepts the same slugs (queues/ingest-espn-*.ts).
+const ESPN_LEAGUE = /^[a-z0-9_]+\.[a-z0-9_.]+$/;
+// A feed name is an ingest-news-rss payload (queues/ingest-news-rss.ts).
+const FEED_NAME = /^[^\s,=]+$/;
+
 /** name → [schema, default, description]. The README's configuration table is this list. */
 export const settings = {
   NODE_ENV: [z.enum(['development', 'production', 'test']), 'development', 'production requires API_KEY'],
@@ -25,30 +42,34 @@ export const settings = {
   API_KEY: [z.string().min(16, 'must be at least 16 characters').optional(), undefined, 'key for mutating routes and the dashboard; generated and logged once when unset outside production'],
   METRICS_REQUIRE_API_KEY: [bool, 'false', 'protect /metrics with the API key too'],
   ROLE: [z.enum(['all', 'worker', 'api']), 'all', 'all = HTTP + workers + schedules; worker = workers + schedules; api = HTTP only'],
-  WORKER_QUEUES: [z.string(), '', 'comma-separated queues this process consumes; empty = all'],
+  WORKER_QUEUES: [structured((raw) => Object.freeze(items(raw, ','))), '', 'comma-separated queues this process consumes; empty = all'],
   QUEUE_PREFIX: [z.string().min(1).regex(/^[^:\s]+$/, 'must not contain ":" or spaces'), 'matchday', 'Redis key prefix; may be a Cluster hash tag such as {matchday}'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'],
   SHUTDOWN_TIMEOUT_MS: [int(0), '30000', 'how long in-flight jobs may finish after SIGTERM before they are aborted'],
   WORKER_LOCK_DURATION_MS: [int(1000), '30000', 'BullMQ job lock; a dead worker\'s job is recovered within about this long'],
   WORKER_STALLED_INTERVAL_MS: [int(1000), '30000', 'how often workers look for stalled jobs'],
   SCHEDULES_ENABLED: [bool, 'true', 'register the queues\' schedules (ROLE all or worker)'],
-  SCHEDULES: [z.string(), '', 'per-schedule overrides: "queue=off" or "queue=<cron>" or "queue=every:<ms>", separated by ";"'],
-  CONCURRENCY: [z.string(), '', 'per-queue concurrency overrides: "queue=8,other=2"'],
+  SCHEDULES: [structured(parseSchedules), '', 'per-schedule overrides: "queue=off" or "queue=<cron>" or "queue=every:<ms>", separated by ";"'],
+  CONCURRENCY: [structured(parseConcurrency), '', 'per-queue concurrency overrides: "queue=8,other=2"'],
   ENQUEUE_TIMEOUT_MS: [int(100), '2000', 'HTTP answers 503 when Redis does not answer within this'],
   IDEMPOTENCY_TTL_SECONDS: [int(1), '86400', 'how long an Idempotency-Key is remembered'],
+  ANALYTICS_POOL_SIZE: [int(1, 100), '4', 'PostgreSQL connections for long analytical queries (archive replay, housekeeping), apart from the hot paths'],
+  ANALYTICS_STATEMENT_TIMEOUT_MS: [int(1000), '60000', 'a statement on the analytics connections running longer is cancelled'],
   // ---- feed ingestion
   ESPN_BASE_URL: [url(['http:', 'https:']), 'https://site.api.espn.com/apis/site/v2/sports/soccer', 'ESPN public API base'],
-  ESPN_LEAGUES: [z.string().min(1), 'eng.1,esp.1,ger.1,ita.1,fra.1,uefa.champions', 'ESPN league slugs to ingest'],
+  ESPN_LEAGUES: [structured(parseLeagues), 'eng.1,esp.1,ger.1,ita.1,fra.1,uefa.champions', 'ESPN league slugs to ingest, comma-separated'],
   ESPN_RATE_LIMIT_PER_MIN: [int(1), '60', 'ESPN requests per minute, shared by all replicas'],
   OPEN_METEO_FORECAST_URL: [url(['http:', 'https:']), 'https://api.open-meteo.com', 'Open-Meteo forecast API base'],
   OPEN_METEO_ARCHIVE_URL: [url(['http:', 'https:']), 'https://archive-api.open-meteo.com', 'Open-Meteo archive API base (finished matches)'],
   OPEN_METEO_GEOCODING_URL: [url(['http:', 'https:']), 'https://geocoding-api.open-meteo.com', 'Open-Meteo geocoding API base (venue coordinates)'],
   OPEN_METEO_RATE_LIMIT_PER_MIN: [int(1), '300', 'Open-Meteo requests per minute, shared by all replicas'],
-  NEWS_FEEDS: [z.string(), 'bbc=https://feeds.bbci.co.uk/sport/football/rss.xml,sky=https://www.skysports.com/rss/12040', 'RSS feeds as name=url, comma-separated'],
+  NEWS_FEEDS: [structured(parseFeeds), 'bbc=https://feeds.bbci.co.uk/sport/football/rss.xml,sky=https://www.skysports.com/rss/12040', 'RSS feeds as name=url, comma-separated (names unique, URLs http or https)'],
   NEWS_RATE_LIMIT_PER_MIN: [int(1), '30', 'RSS requests per minute per feed host, shared by all replicas'],
   UPSTREAM_TIMEOUT_MS: [int(100), '20000', 'deadline of one request to a feed upstream'],
   UPSTREAM_BREAKER_VOLUME: [int(1), '10', 'requests in the rolling minute before a feed breaker may open'],
   UPSTREAM_BREAKER_RESET_MS: [int(100), '30000', 'how long a feed breaker stays open before a probe'],
+  UPSTREAM_BREAKER_MAX_WAIT_MS: [int(0), '1800000', 'how long in all one job may wait for open breakers without spending attempts; then each wait counts as a failed attempt'],
+  UPSTREAM_MAX_RETRY_AFTER_MS: [int(1000), '900000', 'longest upstream Retry-After obeyed; a longer one is capped to this, logged and counted'],
   RATE_LIMITS_ENABLED: [bool, 'true', 'turn the shared upstream rate limits off (benchmarks, replay)'],
   FEEDS_REPLAY_DIR: [z.string().optional(), undefined, 'read recorded payloads from this directory (laid out like test/fixtures/) instead of the network'],
   SCOREBOARD_HOT_EVERY_MS: [int(10_000), '60000', 'scoreboard cadence for a league with a live match or a kick-off soon'],
@@ -65,30 +86,53 @@ export const settings = {
   PREDICT_CHUNK_SIZE: [int(1, 500), '100', 'matches per batch-predict call (the service takes at most 500)'],
   PREDICT_CONCURRENCY: [int(1, 64), '8', 'batch-predict calls in flight against the ML service'],
   PREDICT_DEBOUNCE_MS: [int(0), '30000', 'match events within this window cause one re-prediction'],
-  CONFIDENCE_CUTOFFS: [z.string().regex(/^0?\.\d+,0?\.\d+$/, 'must be two decimals "low,high"'), '0.45,0.60', 'confidence below the first is low, below the second medium, else high'],
+  CONFIDENCE_CUTOFFS: [z.string().regex(/^0?\.\d+,0?\.\d+$/, 'must be two decimals "low,high"').pipe(structured(parseCutoffs)), '0.45,0.60', 'confidence below the first is low, below the second medium, else high'],
   RETRAIN_POLL_MS: [int(100), '15000', 'how often a retraining is polled (Retry-After wins when longer)'],
   RETRAIN_MAX_DURATION_MS: [int(1000), '7200000', 'give up on a retraining after this long'],
   RETRAIN_COOLDOWN_MS: [int(0), '21600000', 'drift alerts within this window start one retraining'],
+  // ---- agents
+  AGENT_OS_URL: [url(['http:', 'https:']).optional(), undefined, 'the Agent OS; unset = agent-os tasks fail at once (not retried)'],
+  AGENT_OS_TOKEN: [z.string().optional(), undefined, 'Bearer token for the Agent OS'],
+  AGENT_OS_CALLBACK_URL: [url(['http:', 'https:']).optional(), undefined, 'callback_url sent with each run (POST /agent-os/callbacks on this engine, reached with the API key); unset = polling only'],
+  AGENT_OS_CALLBACK_SECRET: [z.string().min(16, 'must be at least 16 characters').optional(), undefined, 'Standard Webhooks secret the Agent OS signs callbacks with; unset = callbacks refused'],
+  AGENT_OS_POLL_MIN_MS: [int(10), '2000', 'shortest poll interval of an Agent OS run; a run is polled every quarter of its age, within AGENT_OS_POLL_MIN_MS … AGENT_OS_POLL_MAX_MS (a longer Retry-After wins)'],
+  AGENT_OS_POLL_MAX_MS: [int(10), '30000', 'longest poll interval of an Agent OS run'],
+  AGENT_OS_RATE_LIMIT_PER_MIN: [int(1), '600', 'Agent OS requests per minute, shared by all replicas'],
+  AGENT_TASK_TIMEOUTS: [structured(parseTaskTimeouts), '', 'per-kind task deadlines overriding the defaults agent-os=1800000, insight=180000, webhook=30000, enqueue=3600000, noop=60000 (ms): "webhook=10000,insight=60000"'],
+  AGENT_ERROR_AFTER_FAILURES: [int(0, 1000), '5', 'an agent whose last this many tasks failed (or timed out) goes to ERROR and takes no new work until started; 0 = never'],
+  OLLAMA_URL: [url(['http:', 'https:']).optional(), undefined, 'Ollama for insights; unset = the template writer only'],
+  OLLAMA_MODEL: [z.string().min(1).max(100), 'gemma3:4b', 'the Ollama model insights are written with'],
+  OLLAMA_PARALLELISM: [int(1, 64), '1', 'LLM calls in flight across all replicas (match the server\'s OLLAMA_NUM_PARALLEL)'],
+  OLLAMA_TIMEOUT_MS: [int(1000), '120000', 'deadline of one Ollama chat call'],
+  AGENT_PERFORMANCE_WINDOWS: [structured(parseWindows), '1h,24h,7d', 'windows GET /agents/:id/performance reports, as <n>m, <n>h or <n>d, comma-separated'],
+  // ---- social
+  SOCIAL_CELEBRITY_FOLLOWERS: [int(1), '100000', 'authors with more followers are not fanned out into home feeds but merged at read time'],
+  SOCIAL_FANOUT_CHUNK_SIZE: [int(1, 100_000), '5000', 'recipients per fan-out chunk (one child job, one INSERT … SELECT); smaller audiences are notified inline'],
+  SOCIAL_FANOUT_CONCURRENCY: [int(1, 64), '2', 'fan-out chunks in flight across all replicas (the large-audience lane)'],
+  SOCIAL_COALESCE_WINDOW_MS: [int(1000), '600000', 'likes and follows of one subject within this window update one notification'],
+  SOCKETIO_KEY: [z.string().min(1).regex(/^[^#\s]+$/, 'must not contain "#" or spaces'), 'socket.io', 'key (channel prefix) of the backend\'s Socket.IO Redis adapter'],
+  SOCKETIO_NAMESPACE: [z.string().regex(/^\/[^#\s]*$/, 'must start with "/" and contain no "#" or spaces'), '/notifications', 'Socket.IO namespace of the backend\'s gateway'],
+  PREDICTION_LIVE_TTL_SECONDS: [int(10), '86400', 'how long the latest prediction per match stays in Redis'],
+  SOCIAL_PUSH_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'push channel webhook; unset = no push'],
+  SOCIAL_EMAIL_WEBHOOK_URL: [url(['http:', 'https:']).optional(), undefined, 'email channel webhook; unset = no email'],
+  SOCIAL_WEBHOOK_RATE_LIMIT_PER_MIN: [int(1), '600', 'requests per minute per webhook channel, shared by all replicas'],
 } as const satisfies Record<string, readonly [z.ZodType, string | undefined, string]>;
 
 type Settings = typeof settings;
 type Raw = { [K in keyof Settings]: z.output<Settings[K][0]> };
 
-export interface Config extends Omit<Raw, 'API_KEY' | 'WORKER_QUEUES' | 'SCHEDULES' | 'CONCURRENCY'> {
+export interface Config extends Omit<Raw, 'API_KEY'> {
   API_KEY: string;
   API_KEY_GENERATED: boolean;
-  WORKER_QUEUES: readonly string[];
-  SCHEDULES: Readonly<Record<string, ScheduleOverride>>;
-  CONCURRENCY: Readonly<Record<string, number>>;
 }
 
 export type ScheduleOverride = { off: true } | { pattern: string } | { everyMs: number };
 
 export class ConfigError extends Error {}
 
-function parseSchedules(raw: string): Record<string, ScheduleOverride> {
+function parseSchedules(raw: string): Readonly<Record<string, ScheduleOverride>> {
   const out: Record<string, ScheduleOverride> = {};
-  for (const part of raw.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of items(raw, ';')) {
     const eq = part.indexOf('=');
     if (eq < 1) throw new Error(`"${part}" is not queue=value`);
     const name = part.slice(0, eq).trim();
@@ -107,18 +151,85 @@ function parseSchedules(raw: string): Record<string, ScheduleOverride> {
       out[name] = { pattern: value };
     } else throw new Error(`"${part}": expected off, every:<ms> or a cron pattern`);
   }
-  return out;
+  return Object.freeze(out);
 }
 
-function parseConcurrency(raw: string): Record<string, number> {
+function parseConcurrency(raw: string): Readonly<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of items(raw, ',')) {
     const [name, value] = part.split('=').map((s) => s.trim());
     const n = Number(value);
     if (!name || !Number.isInteger(n) || n < 1) throw new Error(`"${part}" is not queue=<positive integer>`);
     out[name] = n;
   }
+  return Object.freeze(out);
+}
+
+function parseLeagues(raw: string): readonly string[] {
+  const leagues = [...new Set(items(raw, ','))];
+  const bad = leagues.filter((l) => !ESPN_LEAGUE.test(l));
+  if (bad.length) throw new Error(`${bad.map((l) => `"${l}"`).join(', ')}: not an ESPN league slug such as eng.1`);
+  if (!leagues.length) throw new Error('names no league');
+  return Object.freeze(leagues);
+}
+
+function parseFeeds(raw: string): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const part of items(raw, ',')) {
+    const eq = part.indexOf('=');
+    if (eq < 1) throw new Error(`"${part}" is not name=url`);
+    const name = part.slice(0, eq).trim();
+    const url = part.slice(eq + 1).trim();
+    if (!FEED_NAME.test(name)) throw new Error(`"${name}": a feed name has no spaces`);
+    if (out.has(name)) throw new Error(`"${name}" is named twice`);
+    let protocol = '';
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      /* reported below */
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`"${part}": the URL must start with http:// or https://`);
+    out.set(name, url);
+  }
   return out;
+}
+
+export const TASK_TIMEOUT_DEFAULTS = { 'agent-os': 1_800_000, insight: 180_000, webhook: 30_000, enqueue: 3_600_000, noop: 60_000 } as const;
+export type TaskTimeouts = Readonly<Record<keyof typeof TASK_TIMEOUT_DEFAULTS, number>>;
+
+function parseTaskTimeouts(raw: string): TaskTimeouts {
+  const out: Record<string, number> = { ...TASK_TIMEOUT_DEFAULTS };
+  for (const part of items(raw, ',')) {
+    const [kind, value] = part.split('=').map((s) => s.trim());
+    const n = Number(value);
+    if (!kind || !(kind in TASK_TIMEOUT_DEFAULTS)) throw new Error(`"${part}": the kind must be one of ${Object.keys(TASK_TIMEOUT_DEFAULTS).join(', ')}`);
+    if (!Number.isInteger(n) || n < 100) throw new Error(`"${part}" is not kind=<milliseconds ≥ 100>`);
+    out[kind] = n;
+  }
+  return Object.freeze(out) as TaskTimeouts;
+}
+
+const WINDOW_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Performance windows: "1h,24h,7d" → [{label, ms}], at most 6, each 1 minute … 90 days. */
+function parseWindows(raw: string): ReadonlyArray<{ label: string; ms: number }> {
+  const out = items(raw, ',').map((w) => {
+    const m = /^(\d{1,4})([mhd])$/.exec(w);
+    if (!m) throw new Error(`"${w}" is not <n>m, <n>h or <n>d`);
+    const ms = Number(m[1]) * WINDOW_UNIT_MS[m[2] as keyof typeof WINDOW_UNIT_MS];
+    if (ms < 60_000 || ms > 90 * 86_400_000) throw new Error(`"${w}" must be between 1m and 90d`);
+    return { label: w, ms };
+  });
+  if (!out.length || out.length > 6) throw new Error('names 1 to 6 windows');
+  return Object.freeze(out);
+}
+
+export type ConfidenceCutoffs = readonly [low: number, high: number];
+
+function parseCutoffs(raw: string): ConfidenceCutoffs {
+  const [low, high] = raw.split(',').map(Number) as [number, number];
+  if (!(low < high)) throw new Error('the first cut-off must be below the second');
+  return Object.freeze([low, high] as const);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -129,28 +240,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const value = given === undefined || given === '' ? def : given;
     const res = (schema as z.ZodType).safeParse(value);
     if (res.success) raw[name] = res.data;
-    else problems.push(`${name}=${JSON.stringify(given)}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${def ?? 'none'})`);
-  }
-  const extra: Array<[string, () => unknown]> = [
-    ['SCHEDULES', () => parseSchedules(String(raw.SCHEDULES ?? ''))],
-    ['CONCURRENCY', () => parseConcurrency(String(raw.CONCURRENCY ?? ''))],
-    ['WORKER_QUEUES', () => String(raw.WORKER_QUEUES ?? '').split(',').map((s) => s.trim()).filter(Boolean)],
-  ];
-  for (const [name, parse] of extra) {
-    try {
-      raw[name] = parse();
-    } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`);
+    else {
+      const shown = isSecretSetting(name) ? ` (${String(given).length} characters, not shown)` : `=${JSON.stringify(given)}`;
+      const fallback = def === undefined ? 'none' : def === '' ? 'empty' : def;
+      problems.push(`${name}${shown}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${fallback})`);
     }
   }
   if (raw.NODE_ENV === 'production' && !raw.API_KEY) {
     problems.push('API_KEY: required when NODE_ENV=production (no default)');
   }
-  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new ConfigError(redactCredentials(`invalid configuration:\n  ${problems.join('\n  ')}`));
   const generated = !raw.API_KEY;
   return Object.freeze({
     ...(raw as unknown as Config),
     API_KEY: (raw.API_KEY as string | undefined) ?? randomBytes(24).toString('base64url'),
     API_KEY_GENERATED: generated,
   });
+}
+
+/** loadConfig for an entry point: a bad value stops the process with exit code 2 and the message on stderr. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
 }

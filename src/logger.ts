@@ -1,15 +1,13 @@
 import { pino, type Logger } from 'pino';
+import { Redactor } from './secrets.js';
 
 export type { Logger };
+export { redactUrl } from './secrets.js';
 
-/** Removes the password from connection URLs so they can be logged. */
-export function redactUrl(value: string): string {
-  return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s/]*@/gi, '$1[REDACTED]@');
-}
-
+/** `secrets`: values replaced by [REDACTED] wherever they appear in a line (see configSecrets). */
 export function createLogger(level: string, secrets: readonly string[] = [], destination?: pino.DestinationStream): Logger {
-  const hidden = secrets.filter((s) => s.length >= 8);
-  const scrub = (s: string) => hidden.reduce((acc, secret) => acc.split(secret).join('[REDACTED]'), redactUrl(s));
+  const redactor = new Redactor(secrets);
+  const scrub = (s: string) => redactor.scrub(s);
   return pino(
     {
       level,

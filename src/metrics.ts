@@ -24,6 +24,11 @@ export function createMetrics() {
     jobsRetried: new Counter({ name: `${p}jobs_retried_total`, help: 'Failed attempts that will be retried', labelNames: ['queue'] as const, registers: [registry] }),
     jobsDeadLettered: new Counter({ name: `${p}jobs_dead_lettered_total`, help: 'Jobs recorded in the dead-letter table', labelNames: ['queue'] as const, registers: [registry] }),
     jobsStalled: new Counter({ name: `${p}jobs_stalled_total`, help: 'Jobs found stalled (their worker died) and recovered', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsDeferred: new Counter({ name: `${p}jobs_deferred_total`, help: 'Job runs that deferred themselves (ctx.defer): back to delayed without counting an attempt', labelNames: ['queue'] as const, registers: [registry] }),
+    jobsPutBack: new Counter({ name: `${p}jobs_put_back_total`, help: 'Jobs aborted at the shutdown deadline and put back to waiting without counting an attempt', labelNames: ['queue'] as const, registers: [registry] }),
+    bookkeepingBuffered: new Counter({ name: `${p}bookkeeping_buffered_total`, help: 'Job records (dead letters, pipeline runs) PostgreSQL did not take at once, kept in Redis', labelNames: ['kind'] as const, registers: [registry] }),
+    bookkeepingReplayed: new Counter({ name: `${p}bookkeeping_replayed_total`, help: 'Kept job records written to PostgreSQL by this process', labelNames: ['kind'] as const, registers: [registry] }),
+    bookkeepingRejected: new Counter({ name: `${p}bookkeeping_rejected_total`, help: 'Kept job records PostgreSQL refuses for good, set aside in Redis', labelNames: ['kind'] as const, registers: [registry] }),
     scheduleMissedTicks: new Counter({ name: `${p}schedule_missed_ticks_total`, help: 'Scheduled ticks skipped because they started more than one period late', labelNames: ['queue'] as const, registers: [registry] }),
     upstreamRequests: new Counter({ name: `${p}upstream_requests_total`, help: 'Requests to upstream services by outcome class (2xx, 3xx, 4xx, 5xx, error)', labelNames: ['upstream', 'status_class'] as const, registers: [registry] }),
     upstreamDuration: new Histogram({
@@ -33,6 +38,7 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    upstreamRetryAfterCapped: new Counter({ name: `${p}upstream_retry_after_capped_total`, help: 'Retry-After delays longer than UPSTREAM_MAX_RETRY_AFTER_MS, cut to it', labelNames: ['upstream'] as const, registers: [registry] }),
     upstreamRateLimited: new Counter({ name: `${p}upstream_rate_limited_total`, help: 'Requests delayed or deferred by the shared rate limit', labelNames: ['upstream'] as const, registers: [registry] }),
     circuitState: new Gauge({ name: `${p}circuit_state`, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['upstream'] as const, registers: [registry] }),
     circuitTransitions: new Counter({ name: `${p}circuit_transitions_total`, help: 'Circuit breaker transitions by target state', labelNames: ['upstream', 'to'] as const, registers: [registry] }),
@@ -43,6 +49,17 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5],
       registers: [registry],
     }),
+    /** Wired by the engine: the job records waiting in Redis for PostgreSQL, read at scrape time. */
+    setBookkeepingBacklogReader(read: () => Promise<number>) {
+      new Gauge({
+        name: `${p}bookkeeping_backlog`,
+        help: 'Job records (dead letters, pipeline runs) kept in Redis until PostgreSQL takes them; -1 when Redis does not answer',
+        registers: [registry],
+        async collect() {
+          this.set(await read().catch(() => -1));
+        },
+      });
+    },
     /** Wired by the engine: reads queue gauges at scrape time. */
     setQueueGaugeReader(read: QueueGaugeReader) {
       let cache: { at: number; value: Awaited<ReturnType<QueueGaugeReader>> } | undefined;

@@ -13,11 +13,16 @@ export interface BreakerInfo {
 /** Later features (upstream clients) register their circuit breakers here. */
 export class BreakerRegistry {
   private readonly sources = new Map<string, () => BreakerInfo>();
+  private readonly details = new Map<string, () => Record<string, unknown>>();
   register(name: string, read: () => BreakerInfo) {
     this.sources.set(name, read);
   }
+  /** Adds a feature's details to a breaker's entry (e.g. the upstream's own health check). */
+  addDetails(name: string, read: () => Record<string, unknown>) {
+    this.details.set(name, read);
+  }
   list(): BreakerInfo[] {
-    return [...this.sources.values()].map((read) => read());
+    return [...this.sources.entries()].map(([name, read]) => ({ ...read(), ...this.details.get(name)?.() }));
   }
 }
 

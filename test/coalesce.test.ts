@@ -1,8 +1,9 @@
 // Group commit of the per-job statements, and bulk enqueue: the round-trip savings on every job's path.
+import { sleepy } from './support/queues.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coalesce } from '../src/db/coalesce.js';
-import { ASYNC_COMMIT } from '../src/db/sql.js';
+import { ASYNC_COMMIT, sql } from '../src/db/sql.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, type TestEngine } from './support/engine.js';
 
@@ -63,9 +64,10 @@ describe('coalesce', () => {
 
 describe('ASYNC_COMMIT', () => {
   it('turns off the WAL-flush wait for its own statement only', async () => {
+    // Both statements on one connection, to see that the setting does not outlive the first.
     const client = await pool.connect();
     try {
-      const inside = await client.query(`SELECT current_setting('synchronous_commit') AS s FROM (${ASYNC_COMMIT}) AS a`);
+      const inside = await client.query(sql`SELECT current_setting('synchronous_commit') AS s FROM (${ASYNC_COMMIT}) AS a`.text);
       expect(inside.rows[0].s).toBe('off');
       const after = await client.query(`SELECT current_setting('synchronous_commit') AS s`);
       expect(after.rows[0].s).toBe('on'); // not left on the pooled connection
@@ -79,9 +81,9 @@ describe('enqueueBulk', () => {
   it('adds many jobs in one call, and a job id already queued adds nothing', async () => {
     const q = engine.producer.queue('test-sleep');
     await q.pause();
-    const added = await engine.producer.enqueueBulk('test-sleep', [{ payload: { ms: 1, effectKey: 'e' }, jobId: 'bulk-a' }, { payload: { ms: 2, effectKey: 'e' }, jobId: 'bulk-b' }, { payload: { ms: 3, effectKey: 'e' } }]);
+    const added = await engine.producer.enqueueBulk(sleepy, [{ payload: { ms: 1, effectKey: 'e' }, jobId: 'bulk-a' }, { payload: { ms: 2, effectKey: 'e' }, jobId: 'bulk-b' }, { payload: { ms: 3, effectKey: 'e' } }]);
     expect(added.map((a) => a.id).slice(0, 2)).toEqual(['bulk-a', 'bulk-b']);
-    await engine.producer.enqueueBulk('test-sleep', [{ payload: { ms: 9, effectKey: 'e' }, jobId: 'bulk-a' }]);
+    await engine.producer.enqueueBulk(sleepy, [{ payload: { ms: 9, effectKey: 'e' }, jobId: 'bulk-a' }]);
     const waiting = await q.getJobs(['waiting']);
     expect(waiting).toHaveLength(3);
     expect(waiting.find((j) => j.id === 'bulk-a')!.data).toEqual({ ms: 1, effectKey: 'e' });
@@ -93,7 +95,7 @@ describe('enqueueBulk', () => {
 
   it('rejects the whole batch when one payload is invalid, naming its index', async () => {
     const q = engine.producer.queue('test-sleep');
-    await expect(engine.producer.enqueueBulk('test-sleep', [{ payload: { ms: 1, effectKey: 'e' } }, { payload: { ms: 'soon', effectKey: 'e' } }])).rejects.toThrow(/test-sleep: payload 1 is invalid/);
+    await expect(engine.producer.enqueueBulk(sleepy, [{ payload: { ms: 1, effectKey: 'e' } }, { payload: { ms: 'soon' as unknown as number, effectKey: 'e' } }])).rejects.toThrow(/test-sleep: payload 1 is invalid/);
     expect(await q.getJobCounts('waiting', 'active', 'completed')).toEqual({ waiting: 0, active: 0, completed: 0 });
   });
 });

@@ -165,6 +165,32 @@ describe('RSS feeds', () => {
     await engine.producer.queue('ingest-news-rss').remove(broken.id);
     expect(await snapshot()).toEqual(before);
   });
+
+  it('fails a feed cut short retryably, storing nothing: no article, no quarantine, no archived payload', async () => {
+    const before = { ...(await snapshot()), quarantined: await engine.db.quarantinedRecord.count() };
+    // Complete responses (200, the whole Content-Length) whose XML stops after ten items, or before any.
+    for (const items of [10, 0]) {
+      let end = BBC.indexOf('<item>');
+      for (let i = 0; i < items; i++) end = BBC.indexOf('</item>', end + 1) + '</item>'.length;
+      bbcBody = BBC.slice(0, end);
+      const cut = await rss('bbc', 'delayed');
+      expect(cut).toMatchObject({ attempts: 1, failedReason: expect.stringMatching(/^rss\.bbc: XML does not parse: the document ends inside <rss> <channel> \(cut short\)/) });
+      await engine.producer.queue('ingest-news-rss').remove(cut.id);
+    }
+    bbcBody = BBC;
+    expect({ ...(await snapshot()), quarantined: await engine.db.quarantinedRecord.count() }).toEqual(before);
+  });
+
+  it('stores no placeholder text: a description "null", "undefined" or blank is NULL', async () => {
+    const links = ['null', 'undefined', '  ', 'NULL'].map((_, i) => BBC_ARTICLE(`placeholder${i}`));
+    const items = ['null', 'undefined', '  ', 'NULL'].map((d, i) => item(`Placeholder story ${i}`, links[i]!, d));
+    bbcBody = `<?xml version="1.0"?><rss version="2.0"><channel><title>BBC</title><link>https://www.bbc.co.uk/sport/football</link>${items.join('')}</channel></rss>`;
+    const job = await rss('bbc');
+    bbcBody = BBC;
+    expect(job.result.counts).toMatchObject({ inserted: 4, quarantined: 0 });
+    const stored = await engine.db.article.findMany({ where: { link: { in: links } } });
+    expect(stored.map((a) => a.description)).toEqual([null, null, null, null]);
+  });
 });
 
 describe('ESPN news', () => {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPipelineDeps } from '../src/app/deps.js';
 import { queues } from '../queues/index.js';
+import { matchEvents } from '../queues/match-events.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';
 
@@ -22,9 +23,9 @@ const event = (eventId: string, matchId: number, kind: string) => ({ eventId, ma
 
 it('re-predicts a match once for a burst of goals and cards, and not for a half-time', async () => {
   for (const [id, kind] of [['1', 'kick-off'], ['2', 'goal'], ['3', 'red-card']] as const) {
-    await engine.producer.enqueue('match-events', event(id, 41, kind), { jobId: `match-event-${id}` });
+    await engine.producer.enqueue(matchEvents, event(id, 41, kind), { jobId: `match-event-${id}` });
   }
-  await engine.producer.enqueue('match-events', event('4', 42, 'half-time'), { jobId: 'match-event-4' });
+  await engine.producer.enqueue(matchEvents, event('4', 42, 'half-time'), { jobId: 'match-event-4' });
   const q = engine.producer.queue('match-events');
   await waitFor(async () => (await q.getJobCounts('completed')).completed === 4, 10_000, 'events consumed');
   const repredict = await engine.producer.queue('ml-repredict-match').getJobs(['delayed', 'waiting']);

@@ -49,3 +49,25 @@ it('reports a hanging Redis in /readyz and answers 503 within 2 s, then recovers
   // The worker reconnected without help: a new job is processed.
   await processed('after');
 });
+
+it('makes a retry with the same Idempotency-Key after a 503 safe: the job exists once, whatever the first request did', async () => {
+  const headers = { 'idempotency-key': 'outage-retry-1' };
+  proxy.hang();
+  const during = await engine.request('POST', '/jobs/test-echo', { body: { value: 'keyed' }, headers });
+  expect(during.status).toBe(503);
+  proxy.restore();
+  await waitFor(async () => (await engine.request('GET', '/readyz', { auth: false })).status === 200, 20_000, 'readyz to recover');
+  // The client retries the same request, as the README tells it to.
+  const retry = await engine.request('POST', '/jobs/test-echo', { body: { value: 'keyed' }, headers });
+  expect([200, 202]).toContain(retry.status);
+  const job = await waitFor(async () => {
+    const { body } = await engine.request('GET', `/jobs/test-echo/${retry.body.id}`);
+    return body.state === 'completed' ? body : undefined;
+  }, 15_000, 'the keyed job to complete');
+  expect(job.data).toEqual({ value: 'keyed' });
+  // Once: a third attempt finds the same job, and no other test-echo job carries this payload.
+  const third = await engine.request('POST', '/jobs/test-echo', { body: { value: 'keyed' }, headers });
+  expect(third).toMatchObject({ status: 200, body: { id: retry.body.id } });
+  const all = await engine.producer.queue('test-echo').getJobs(['completed', 'waiting', 'active', 'delayed']);
+  expect(all.filter((j) => j.data.value === 'keyed')).toHaveLength(1);
+});

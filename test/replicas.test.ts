@@ -83,20 +83,25 @@ describe('crash and shutdown', () => {
     expect(await withQueue(prefix, 'test-sleep', async (q) => (await q.getJob(job.id!))!.getState())).toBe('completed');
   });
 
-  it('aborts jobs still running at the shutdown deadline and leaves them to be retried', async () => {
+  it('puts a job still running at the shutdown deadline back without counting an attempt; another worker takes it at once', async () => {
     const prefix = uniquePrefix();
-    const [rep] = await replicas(1, { QUEUE_PREFIX: prefix, WORKER_QUEUES: 'test-sleep', ROLE: 'worker', SHUTDOWN_TIMEOUT_MS: '500' });
-    const job = await withQueue(prefix, 'test-sleep', (q) => q.add('test-sleep', { ms: 30_000, effectKey: 'deadline' }, { attempts: 3, backoff: { type: 'engine', delay: 60_000 } }));
-    await waitFor(() => redis.llen(`${prefix}:test:deadline:starts`), 10_000, 'job to start');
+    const reps = await replicas(2, { QUEUE_PREFIX: prefix, WORKER_QUEUES: 'test-sleep', ROLE: 'worker', SHUTDOWN_TIMEOUT_MS: '500' });
+    const job = await withQueue(prefix, 'test-sleep', (q) => q.add('test-sleep', { ms: 5_000, effectKey: 'deadline' }, { attempts: 3 }));
+    const startsKey = `${prefix}:test:deadline:starts`;
+    const first = await waitFor(async () => (await redis.lrange(startsKey, 0, -1))[0], 10_000, 'job to start');
+    const holder = reps.find((r) => first.startsWith(`${r.pid}:`))!;
+    const other = reps.find((r) => r !== holder)!;
     const t = Date.now();
-    expect(await stopReplica(rep!)).toBe(0);
+    expect(await stopReplica(holder)).toBe(0);
     expect(Date.now() - t).toBeLessThan(5_000);
-    const after = await withQueue(prefix, 'test-sleep', async (q) => {
-      const j = (await q.getJob(job.id!))!;
-      return { state: await j.getState(), reason: j.failedReason, attempts: j.attemptsMade };
-    });
-    expect(after.state).toBe('delayed');
-    expect(after.reason).toMatch(/shutdown deadline/);
-    expect(await redis.get(`${prefix}:test:deadline:effects`)).toBeNull();
+    const second = await waitFor(async () => (await redis.lrange(startsKey, 0, -1))[1], 3_000, 'another worker to take the job');
+    const [pid, attempt] = second.split(':');
+    expect(pid).toBe(String(other.pid));
+    expect(attempt).toBe('1'); // a retry would have been attempt 2, after a backoff
+    expect(holder.output.join('')).toMatch(/put back without counting an attempt/);
+    await waitFor(async () => (await withQueue(prefix, 'test-sleep', async (q) => (await q.getJob(job.id!))!.getState())) === 'completed', 10_000, 'the job to complete');
+    // One attempt counted in all: the one that completed.
+    expect(await withQueue(prefix, 'test-sleep', async (q) => (await q.getJob(job.id!))!.attemptsMade)).toBe(1);
+    expect(await redis.get(`${prefix}:test:deadline:effects`)).toBe('1');
   });
 });

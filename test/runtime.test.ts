@@ -37,7 +37,7 @@ describe('job wrapper', () => {
     expect(job).toMatchObject({ state: 'completed', attempts: 1, result: { echoed: 'hi', counts: { fetched: 7, inserted: 7 } } });
     const run = await waitFor(() => engine.db.pipelineRun.findFirst({ where: { queue: 'test-echo', jobId: id } }));
     expect(run).toMatchObject({ status: 'SUCCEEDED', attempt: 1, counts: { fetched: 7, inserted: 7 } });
-    expect(run.durationMs).toBeGreaterThanOrEqual(0);
+    expect(run!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it('fails a stored payload that no longer validates, without retry, into the dead-letter table', async () => {

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';
+import { defineQueue, type QueueDefinition } from '../src/queue/define.js';
+import { testQueues, ticking } from './support/queues.js';
+
+/** A schedule whose declared period (a minute) is far from the one SCHEDULES gives it below. */
+const minutely = defineQueue({ ...ticking, name: 'test-minutely', schedule: { everyMs: 60_000, missed: 'skip', payload: { tag: 'minutely' } } });
 
 let db: Awaited<ReturnType<typeof cloneTestDatabase>>;
 const engines: TestEngine[] = [];
@@ -11,8 +16,8 @@ afterAll(async () => {
   await Promise.all(engines.map((e) => e.stop()));
   await db?.drop();
 });
-const start = async (prefix: string, env: Record<string, string>) => {
-  const e = await startTestEngine({ databaseUrl: db.url, prefix, env });
+const start = async (prefix: string, env: Record<string, string>, queues?: readonly QueueDefinition[]) => {
+  const e = await startTestEngine({ databaseUrl: db.url, prefix, env, queues });
   engines.push(e);
   return e;
 };
@@ -49,5 +54,18 @@ describe('schedules', () => {
     const { body } = await late.request('GET', '/status');
     expect(body.schedules[0].lastRun).toMatchObject({ outcome: 'completed', jobId: expect.stringContaining('test-tick') });
     expect(Date.parse(body.schedules[0].nextRun)).toBeGreaterThan(Date.now() - 1_000);
+  });
+
+  it('skips a missed tick by the period a SCHEDULES override sets, not the declared one', async () => {
+    const prefix = uniquePrefix();
+    const queues = [...testQueues, minutely];
+    const env = { SCHEDULES: 'test-minutely=every:1000;test-tick=off' };
+    // Registers the overridden schedule (every second) with nobody consuming it: its first tick waits.
+    await start(prefix, { ...env, WORKER_QUEUES: 'test-echo' }, queues);
+    await new Promise((r) => setTimeout(r, 2_600));
+    const late = await start(prefix, { ...env, WORKER_QUEUES: 'test-minutely', SCHEDULES_ENABLED: 'false' }, queues);
+    // More than one (effective) period late, far less than the declared minute: skipped.
+    await waitFor(async () => (await late.producer.queue('test-minutely').getCompleted()).find((j) => j.returnvalue?.skipped === 'missed-tick'), 10_000, 'the late tick to be skipped');
+    expect(String((await late.request('GET', '/metrics')).body)).toMatch(/^matchday_schedule_missed_ticks_total\{queue="test-minutely"\} 1$/m);
   });
 });

@@ -1,12 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
+// Two tiers, both run by `npm test`:
+// - unit (test/unit/): pure code, no Redis, no PostgreSQL, no engine (`npm run test:unit`);
+// - integration (every other test file, wherever it is added): real Redis, PostgreSQL, HTTP and
+//   processes; each file gets its own database and queue prefix, so files run in parallel safely.
 export default defineConfig({
   root: new URL('..', import.meta.url).pathname,
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/leak-guard.ts'],
-    // Each file gets its own database and queue prefix, so files run in parallel safely.
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
@@ -14,5 +14,26 @@ export default defineConfig({
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/support/leak-guard.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/unit/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+          // After-hooks run in reverse: the file's own teardown, then its Redis keys go, then the leak check.
+          setupFiles: ['test/support/leak-guard.ts', 'test/support/redis-cleanup.ts'],
+        },
+      },
+    ],
   },
 });

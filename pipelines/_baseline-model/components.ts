@@ -7,8 +7,8 @@ import { ELO_SCALE, emptyElo, eloGap, fitOrderedLogit, orderedLogitProbs, runElo
 import { emptyPi, piGap, runPi, type PiConfig } from './pi-ratings.js';
 import { emptyGoalFilter, goalFilterRates, runGoalFilter, type GoalFilterConfig, type GoalFilterState } from './goal-filter.js';
 import { outcomeOf, type Outcome, type Probs3 } from './metrics.js';
+import { DAY_MS } from '../../src/time.js';
 
-export const DAY_MS = 86_400_000;
 export const dayOf = (d: Date): number => Math.floor(d.getTime() / DAY_MS);
 
 /** A club absent this long is treated as (partly) new: its old strength estimate is stale. */

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../src/time.js';
 // Dixon-Coles (1997) goals model with exponential time decay and a ridge prior on team strengths.
 //
 //   log λ_home = μ + h + att[home] − def[away]      log λ_away = μ + att[away] − def[home]
@@ -12,7 +13,6 @@
 // The ridge prior (instead of a sum-to-zero constraint) both identifies the model and shrinks teams with
 // little recent data — newly promoted clubs above all — towards a prior mean chosen by the caller.
 
-const DAY_MS = 86_400_000;
 export const MAX_GOALS = 10;
 
 /** Matches passed to the fit must be sorted by date (oldest first). */

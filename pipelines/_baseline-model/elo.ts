@@ -11,8 +11,8 @@
 //   3-parameter ordered logit fitted on out-of-sample pre-match gaps turns gaps into probabilities.
 import type { Outcome } from './metrics.js';
 import { solveLinear } from './blend.js';
+import { DAY_MS } from '../../src/time.js';
 
-const DAY_MS = 86_400_000;
 
 export interface EloConfig {
   k: number;

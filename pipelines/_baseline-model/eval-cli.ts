@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluateLeague, type LeagueEvaluation, type LeagueEvaluationOptions } from './walk-forward.js';
 import { BASELINE_MODEL_NAME } from './model.js';
 import type { MetricSummary } from './metrics.js';
+import { DAY_MS, isoDate } from '../../src/time.js';
 
 const USAGE = `usage: npm run eval -- baseline --data <folder> [options]
 
@@ -31,7 +32,7 @@ interface Args { data: string; history?: string; from?: Date; to?: Date; leagues
 function parseDay(flag: string, v: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
-  if (!d || d.toISOString().slice(0, 10) !== v) throw new UsageError(`${flag} expects a date YYYY-MM-DD, got "${v}"`);
+  if (!d || isoDate(d) !== v) throw new UsageError(`${flag} expects a date YYYY-MM-DD, got "${v}"`);
   return d;
 }
 
@@ -120,10 +121,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const started = performance.now();
   const leagues = args.leagues ?? [];
-  const to = args.to ? new Date(args.to.getTime() + 86_400_000) : undefined; // --to is inclusive
+  const to = args.to ? new Date(args.to.getTime() + DAY_MS) : undefined; // --to is inclusive
   const jobs = Math.max(1, Math.min(args.jobs, leagues.length));
   console.log(`${BASELINE_MODEL_NAME}: walk-forward, refit every ${args.refitDays} days on every earlier result of the league; ` +
-    `scored: ${args.from?.toISOString().slice(0, 10) ?? 'start'}..${args.to?.toISOString().slice(0, 10) ?? 'end'}; ` +
+    `scored: ${args.from ? isoDate(args.from) : 'start'}..${args.to ? isoDate(args.to) : 'end'}; ` +
     `history: ${args.history ?? 'none (first season is burn-in unless --from is given)'}`);
   console.log('Matches without Pinnacle closing odds (PSCH/PSCD/PSCA) are excluded from both sides. RPS includes the ½ factor; Brier sums 3 classes.');
   const sub = `${'RPS'.padEnd(9)}${'logloss'.padEnd(8)}${'Brier'.padEnd(8)}${'acc'.padStart(5)}`;

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../../src/time.js';
 // Dynamic Poisson ratings: a Kalman-style filter over the Dixon-Coles parameters.
 //
 // Same goals model as dixon-coles.ts (log λ_home = μ + h + att_home − def_away, …), but instead of a
@@ -7,7 +8,6 @@
 // earns its place next to Dixon-Coles: the gain is per club — a promoted side with an uncertain prior
 // learns from its first results much faster than an established one — while the decayed static fit
 // applies one memory length to everyone. On 2012-24 it was the strongest single component.
-const DAY_MS = 86_400_000;
 const ACTIVE_DAYS = 300;
 
 export interface GoalFilterConfig {

@@ -7,7 +7,7 @@
 // `retuneDays`) runs an inner walk-forward over the most recent `validationDays` of the training data
 // (refits every 28 days, forecasts only of later matches), picks each component's hyper-parameter by
 // validation RPS and fits the pool weights by minimising validation RPS (tune.ts, blend.ts).
-import { dcForecast, dayOf, DAY_MS, ELO_MODEL, firstIndexAt, fitDcComponent, GapLog, KF_MODEL, PI_MODEL,
+import { dcForecast, dayOf, ELO_MODEL, firstIndexAt, fitDcComponent, GapLog, KF_MODEL, PI_MODEL,
   type DcComponent, type EloJson, type GoalFilterJson, type PiJson, type SequentialModel } from './components.js';
 import { MAX_GOALS } from './dixon-coles.js';
 import { DEFAULT_ELO, type EloConfig, type OrderedLogit } from './elo.js';
@@ -16,6 +16,7 @@ import { DEFAULT_GOAL_FILTER, type GoalFilterConfig } from './goal-filter.js';
 import { blendProbs } from './blend.js';
 import { COMPONENTS, tuneLeague, type ComponentKey, type Tuning } from './tune.js';
 import type { Probs3 } from './metrics.js';
+import { DAY_MS } from '../../src/time.js';
 
 export const BASELINE_MODEL_NAME = 'baseline-dc-elo';
 export const BASELINE_MODEL_VERSION = '1.0.0';

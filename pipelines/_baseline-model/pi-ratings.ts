@@ -1,9 +1,9 @@
+import { DAY_MS } from '../../src/time.js';
 // pi-ratings (Constantinou & Fenton 2013): every club has a home and an away rating in "goals", updated
 // from the error between the observed and the expected goal difference. Compared with Elo it learns
 // from the size of every result, not just its sign, and separates home from away form; compared with
 // Dixon-Coles it is a dynamic filter rather than a decayed static fit. Both differences are why it
 // adds information in the blend although all three models see nothing but scores.
-const DAY_MS = 86_400_000;
 /** The paper's base-10 scale with c = 3: a rating of 3 is worth 9 goals of expected margin. */
 const C = 3;
 const ACTIVE_DAYS = 300;

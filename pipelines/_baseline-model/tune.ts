@@ -8,13 +8,14 @@
 // it beats the grid's middle value by a standard error; the pool weights minimise the validation RPS
 // of the pooled forecast (exact simplex QP, blend.ts), shrunk towards equal weights by as much as the
 // bootstrap says the validation sample cannot resolve.
-import { dcForecast, dayOf, DAY_MS, ELO_MODEL, fitDcComponent, GapLog, KF_MODEL, PI_MODEL, type DcComponent, type SequentialModel } from './components.js';
+import { dcForecast, dayOf, ELO_MODEL, fitDcComponent, GapLog, KF_MODEL, PI_MODEL, type DcComponent, type SequentialModel } from './components.js';
 import type { DcMatch } from './dixon-coles.js';
 import { DEFAULT_ELO } from './elo.js';
 import { DEFAULT_PI } from './pi-ratings.js';
 import { DEFAULT_GOAL_FILTER } from './goal-filter.js';
 import { blendProbs, blendStats, cumulativeForecasts, solveBlendQP } from './blend.js';
 import { meanRps, outcomeOf, rps, type Outcome, type Probs3 } from './metrics.js';
+import { DAY_MS } from '../../src/time.js';
 
 /**
  * Candidate grids, each with its default in the middle: ξ per day (half-lives ≈ 1.6, 1.05, 0.7 years;

@@ -1,10 +1,11 @@
 // Walk-forward evaluation: refit at least every `refitDays`, each fit on every result strictly before
 // its cut-off, and forecast only matches on or after that cut-off and before the next one.
 import { fitBaseline, predictBaselineDetailed, type BaselineModelJson, type DetailedPrediction, type FitOptions, type ResultRow } from './model.js';
-import { DAY_MS, dayOf } from './components.js';
+import { dayOf } from './components.js';
 import { COMPONENTS, type ComponentKey } from './tune.js';
 import { readFootballDataFolder, readPddlHistory, type MatchRecord } from './football-data.js';
 import { demarginMultiplicative, MetricAccumulator, outcomeOf, type MetricSummary } from './metrics.js';
+import { DAY_MS, isoDate } from '../../src/time.js';
 
 export interface WalkForwardOptions {
   /** Score matches on or after this instant (default: the first match). */
@@ -138,8 +139,8 @@ export function evaluateLeague(opts: LeagueEvaluationOptions): LeagueEvaluation 
   }
   return {
     league: opts.league,
-    scoredFrom: first?.toISOString().slice(0, 10) ?? null,
-    scoredTo: last?.toISOString().slice(0, 10) ?? null,
+    scoredFrom: first ? isoDate(first) : null,
+    scoredTo: last ? isoDate(last) : null,
     n: baseline.summary().n,
     excludedNoOdds: noOdds,
     excludedNewTeams: newTeams,

@@ -1,6 +1,6 @@
 // Applies a scoreboard-like batch of matches: load in one transaction with the change events, then
 // publish the events and refresh the live snapshots.
-import { inTransaction } from '../../src/db/sql.js';
+import { tx } from '../../src/db/executor.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
 import { deriveEvents, publishEvents, recordEvents, type MatchEvent } from '../_feeds/events.js';
 import { syncLive } from '../_feeds/live.js';
@@ -9,10 +9,23 @@ import { loadMatches } from './load.js';
 import type { MatchRecord } from './scoreboard.js';
 import { isFinished, isLive } from './status.js';
 
-export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecord[], counts: IngestCounts) {
+export interface ApplyOptions {
+  /** The scoreboard request the records came from, so its unchanged fetches keep their live snapshots alive. */
+  requestKey?: string;
+  /** When the payload was current: no match state older than the stored one is applied (see loadMatches). */
+  asOf?: Date;
+  /**
+   * Re-applying an archived payload (ingest-replay): derived data is rebuilt, but nothing is announced:
+   * no change events, no live snapshots, no re-predictions follow.
+   */
+  replay?: boolean;
+}
+
+export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecord[], counts: IngestCounts, o: ApplyOptions = {}) {
   const { redis, config } = deps;
-  const { loaded, outbox } = await inTransaction(deps.pg, async (tx) => {
-    const loaded = await loadMatches(tx, records);
+  const { loaded, outbox } = await tx(deps.sql, async (t) => {
+    const loaded = await loadMatches(t, records, o.asOf);
+    if (o.replay) return { loaded, outbox: [] };
     const events: MatchEvent[] = loaded.changes.flatMap(deriveEvents);
     // A red card is news only on a match we already knew: the first sight of a match is not a change.
     const firstSeen = new Set(loaded.changes.filter((c) => c.inserted).map((c) => c.matchId));
@@ -23,20 +36,22 @@ export async function applyMatches(deps: IngestPipelineDeps, records: MatchRecor
         events.push({ matchId: k.matchId, kind: 'red-card', eventKey: `red-card:${k.eventKey}`, status: r.status, homeScore: r.homeScore, awayScore: r.awayScore });
       }
     }
-    return { loaded, outbox: await recordEvents(tx, events) };
+    return { loaded, outbox: await recordEvents(t, events) };
   }, { durable: false });
   const total = new Set(records.map((r) => r.providerId)).size;
   counts.inserted += loaded.changes.filter((c) => c.inserted).length;
   counts.updated += loaded.changes.filter((c) => !c.inserted).length;
   counts.unchanged += total - loaded.changes.length;
+  if (o.replay) return { events: 0, live: 0, finished: records.filter((r) => isFinished(r.status)).length, ids: loaded.ids };
   const published = await publishEvents(deps, outbox);
 
   const changed = new Set(loaded.changes.map((c) => c.matchId));
-  const live = records.filter((r) => isLive(r.status)).map((r) => ({
+  // Only state that was applied: a stale payload's "live" match may have finished since.
+  const live = records.filter((r) => isLive(r.status) && !loaded.stale.has(r.providerId)).map((r) => ({
     matchId: loaded.ids.get(r.providerId)!, status: r.status, minute: r.minute, homeScore: r.homeScore, awayScore: r.awayScore,
     homePenalties: r.homePenalties, awayPenalties: r.awayPenalties, updatedAt: new Date().toISOString(),
   }));
   const ended = loaded.changes.filter((c) => c.prev && isLive(c.prev.status as never) && !isLive(c.status as never)).map((c) => c.matchId);
-  await syncLive(redis, config.QUEUE_PREFIX, config.LIVE_SNAPSHOT_TTL_SECONDS, live, changed, ended);
+  await syncLive(redis, config.QUEUE_PREFIX, config.LIVE_SNAPSHOT_TTL_SECONDS, live, changed, ended, o.requestKey);
   return { events: published, live: live.length, finished: records.filter((r) => isFinished(r.status)).length, ids: loaded.ids };
 }

@@ -1,6 +1,7 @@
 // The ESPN requests the pipelines make, with the recorded file names that answer them in replay mode
 // (the layout of test/fixtures/espn/).
 import type { FetchRequest } from '../_feeds/source.js';
+import { isoDate } from '../../src/time.js';
 
 /** `dates` is ESPN's `YYYYMMDD` or `YYYYMMDD-YYYYMMDD`. */
 export function scoreboardRequest(league: string, dates: string): FetchRequest {
@@ -22,5 +23,5 @@ export function newsRequest(league: string): FetchRequest {
 }
 
 export function espnDate(d: Date): string {
-  return d.toISOString().slice(0, 10).replace(/-/g, '');
+  return isoDate(d).replace(/-/g, '');
 }

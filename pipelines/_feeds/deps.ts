@@ -9,27 +9,17 @@ export interface IngestDeps {
   openMeteo: { forecast: FeedSource; archive: FeedSource; geocoding: FeedSource };
   news: Map<string, FeedSource>;
   /** name → URL of the configured RSS feeds. */
-  newsFeeds: Map<string, string>;
+  newsFeeds: ReadonlyMap<string, string>;
   /** The feeds' last-loaded cursors (ETag, Last-Modified, content hash). */
   readCursor: CursorReader;
 }
 
-export function parseFeedList(raw: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq < 1) throw new Error(`NEWS_FEEDS: "${part}" is not name=url`);
-    out.set(part.slice(0, eq), part.slice(eq + 1));
-  }
-  return out;
-}
-
 export function createIngestDeps(base: EngineDeps): IngestDeps {
   const c = base.config;
-  const newsFeeds = parseFeedList(c.NEWS_FEEDS);
+  const newsFeeds = c.NEWS_FEEDS;
   const perMin = (max: number) => (c.RATE_LIMITS_ENABLED ? { rateLimit: { max, perMs: 60_000 } } : {});
   const breaker = { volumeThreshold: c.UPSTREAM_BREAKER_VOLUME, errorThresholdPercentage: 50, resetTimeoutMs: c.UPSTREAM_BREAKER_RESET_MS, rollingWindowMs: 60_000 };
-  const readCursor = cursorReader(base.pg);
+  const readCursor = cursorReader(base.sql);
   if (c.FEEDS_REPLAY_DIR) {
     const dir = c.FEEDS_REPLAY_DIR;
     return {

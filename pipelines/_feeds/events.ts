@@ -2,9 +2,10 @@
 // match_domain_events outbox in the loading transaction (its unique key makes a replayed payload emit
 // nothing), then published onto the match-events queue and marked published.
 import type { z } from 'zod';
-import type { matchEventPayload } from '../../queues/match-events.js';
+import { matchEvents, type matchEventPayload } from '../../queues/match-events.js';
 import type { EngineDeps } from '../../src/engine.js';
-import type { Sql } from '../_espn/load.js';
+import type { Executor } from '../../src/db/executor.js';
+import { sql } from '../../src/db/sql.js';
 
 /** A match event as the match-events queue carries it; consumers must be idempotent (at-least-once). */
 export type MatchEventMessage = z.output<typeof matchEventPayload>;
@@ -59,29 +60,28 @@ export function deriveEvents(c: StateChange): MatchEvent[] {
 }
 
 /** Writes events to the outbox; returns only those not seen before (ids to publish). */
-export async function recordEvents(tx: Sql, events: MatchEvent[]): Promise<Array<{ id: bigint; event: MatchEvent }>> {
+export async function recordEvents(tx: Executor, events: MatchEvent[]): Promise<Array<{ id: bigint; event: MatchEvent }>> {
   if (!events.length) return [];
-  const rows = (await tx.$queryRawUnsafe(
-    `INSERT INTO match_domain_events (match_id, event_key, kind, payload)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[])
-     ON CONFLICT (match_id, event_key) DO NOTHING
-     RETURNING id, match_id, event_key`,
-    events.map((e) => e.matchId), events.map((e) => e.eventKey), events.map((e) => e.kind), events.map((e) => JSON.stringify(e)),
-  )) as Array<{ id: bigint; match_id: number; event_key: string }>;
+  const rows = await tx.query<{ id: string; match_id: number; event_key: string }>(sql`
+    INSERT INTO match_domain_events (match_id, event_key, kind, payload)
+    SELECT * FROM unnest(${events.map((e) => e.matchId)}::int[], ${events.map((e) => e.eventKey)}::text[], ${events.map((e) => e.kind)}::text[],
+      ${events.map((e) => JSON.stringify(e))}::jsonb[])
+    ON CONFLICT (match_id, event_key) DO NOTHING
+    RETURNING id, match_id, event_key`);
   const byKey = new Map(events.map((e) => [`${e.matchId}:${e.eventKey}`, e]));
   return rows.map((r) => ({ id: BigInt(r.id), event: byKey.get(`${r.match_id}:${r.event_key}`)! }));
 }
 
 /** Puts outbox events on the match-events queue (deterministic job ids: publishing twice is harmless). */
-export async function publishEvents(deps: Pick<EngineDeps, 'enqueueBulk' | 'pg'>, rows: Array<{ id: bigint; event: MatchEvent }>): Promise<number> {
+export async function publishEvents(deps: Pick<EngineDeps, 'enqueueBulk' | 'sql'>, rows: Array<{ id: bigint; event: MatchEvent }>): Promise<number> {
   if (!rows.length) return 0;
-  await deps.enqueueBulk('match-events', rows.map(({ id, event }) => ({ payload: { ...event, eventId: id.toString() }, jobId: `match-event-${id}` })));
-  await deps.pg.query(`UPDATE match_domain_events SET published_at = now() AT TIME ZONE 'UTC' WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id.toString())]);
+  await deps.enqueueBulk(matchEvents, rows.map(({ id, event }) => ({ payload: { ...event, eventId: id.toString() }, jobId: `match-event-${id}` })));
+  await deps.sql.execute(sql`UPDATE match_domain_events SET published_at = now() AT TIME ZONE 'UTC' WHERE id = ANY(${rows.map((r) => r.id.toString())}::bigint[])`);
   return rows.length;
 }
 
 /** Re-publishes events a crash left unpublished (called by the planner). */
-export async function republishPending(deps: Pick<EngineDeps, 'enqueueBulk' | 'pg' | 'db'>, olderThanMs = 60_000): Promise<number> {
+export async function republishPending(deps: Pick<EngineDeps, 'enqueueBulk' | 'sql' | 'db'>, olderThanMs = 60_000): Promise<number> {
   const pending = await deps.db.matchDomainEvent.findMany({ where: { publishedAt: null, createdAt: { lt: new Date(Date.now() - olderThanMs) } }, take: 500 });
   return publishEvents(deps, pending.map((p) => ({ id: p.id, event: p.payload as unknown as MatchEvent })));
 }

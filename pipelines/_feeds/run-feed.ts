@@ -1,6 +1,6 @@
 // The steps every feed pipeline takes: fetch if changed → transform → archive → quarantine → load →
 // record the cursor. Feeds supply the transform and the load; the counts feed the pipeline_runs row.
-import { inTransaction, pgSql } from '../../src/db/sql.js';
+import { tx } from '../../src/db/executor.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { TransformResult } from './transform.js';
 import type { IngestPipelineDeps } from './deps.js';
@@ -12,13 +12,13 @@ export interface FeedRun<T, L> {
   feed: FeedSource;
   request: FetchRequest;
   transform(body: Buffer): TransformResult<T>;
-  load(records: T[], counts: IngestCounts): Promise<L>;
+  /** `payload.asOf`: when the payload was current (its fetch time less any cache age). */
+  load(records: T[], counts: IngestCounts, payload: { fetchedAt: Date; asOf: Date }): Promise<L>;
 }
 
 export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipelineDeps>): Promise<{ counts: IngestCounts; changed: boolean; loaded?: L }> {
-  const db = pgSql(ctx.deps.pg);
   const counts = zeroCounts();
-  const fresh = await fetchIfChanged(db, ctx.deps.readCursor, f.source, f.feed, f.request, ctx.signal);
+  const fresh = await fetchIfChanged(ctx.deps.sql, ctx.deps.readCursor, f.source, f.feed, f.request, ctx.signal);
   counts.fetched = 1;
   if (!fresh.changed) {
     ctx.log.debug({ request: f.request.key, reason: fresh.reason }, 'unchanged: nothing written');
@@ -30,13 +30,13 @@ export async function runFeed<T, L>(f: FeedRun<T, L>, ctx: JobContext<IngestPipe
   compressed.catch(() => {});
   const result = f.transform(fresh.body);
   const packed = await compressed;
-  counts.quarantined = await inTransaction(ctx.deps.pg, async (tx) => {
-    await archiveCompressed(tx, f.source, f.request.key, packed, fresh.body.length, fresh.hash, fresh.fetchedAt);
-    return quarantine(tx, result.quarantined);
+  counts.quarantined = await tx(ctx.deps.sql, async (t) => {
+    await archiveCompressed(t, f.source, f.request.key, packed, fresh.body.length, fresh.hash, fresh.fetchedAt);
+    return quarantine(t, result.quarantined);
   }, { durable: false });
   if (result.quarantined.length) ctx.log.warn({ request: f.request.key, quarantined: result.quarantined.length, first: result.quarantined[0]?.error }, 'records quarantined');
-  const loaded = await f.load(result.records, counts);
-  await inTransaction(ctx.deps.pg, (tx) => fresh.commit(tx), { durable: false });
+  const loaded = await f.load(result.records, counts, { fetchedAt: fresh.fetchedAt, asOf: fresh.asOf });
+  await tx(ctx.deps.sql, (t) => fresh.commit(t), { durable: false });
   return { counts, changed: true, loaded };
 }
 

@@ -19,6 +19,8 @@ export interface Fetched {
   body: Buffer;
   etag: string | null;
   lastModified: string | null;
+  /** How long a cache in between had held the response (the `Age` header), in seconds. */
+  ageSeconds?: number | null;
 }
 
 export interface FeedSource {
@@ -31,7 +33,11 @@ export function httpSource(upstream: Upstream): FeedSource {
   return {
     async fetch(req, cursor, signal) {
       const res = await upstream.get(req.path, { query: req.query, signal, etag: cursor?.etag, lastModified: cursor?.lastModified });
-      return { notModified: res.notModified, body: res.body, etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']) };
+      const age = Number(header(res.headers.age));
+      return {
+        notModified: res.notModified, body: res.body, etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']),
+        ageSeconds: Number.isFinite(age) && age > 0 ? age : null,
+      };
     },
   };
 }

@@ -1,6 +1,7 @@
 // The built-in baseline inside the engine: fitted from finished matches in the database, registered as a
 // BASELINE model version (its parameters are the version's `params`), and used to predict when the ML
 // service is not configured or not available.
+import { mlBaselineFit } from '../../queues/ml-baseline-fit.js';
 import { createHash } from 'node:crypto';
 import type { Prisma } from '../../src/db/client.js';
 import { ModelSource, type ModelVersion } from '../../src/generated/prisma/client.js';
@@ -9,8 +10,8 @@ import { BASELINE_MODEL_NAME, BASELINE_MODEL_VERSION, fitBaseline, predictBaseli
 import type { MlEngineDeps } from './deps.js';
 import { activeVersion, register } from './registry.js';
 import type { MatchError, PredictionRow } from './store.js';
+import { DAY_MS } from '../../src/time.js';
 
-const DAY_MS = 86_400_000;
 /** The rating components replay at most ten years; older results cannot change a fit. */
 const HISTORY_DAYS = 10 * 365;
 /**
@@ -136,7 +137,7 @@ export async function ensureBaseline(deps: MlEngineDeps, log: Logger): Promise<B
   const found = await read();
   if (found) return found;
   if (await deps.db.modelVersion.count({ where: { source: ModelSource.BASELINE } })) {
-    throw new Error('no ACTIVE baseline version: promote one (POST /models/:id/promote) or run ml-baseline-fit');
+    throw new Error(`no ACTIVE baseline version: promote one (POST /models/:id/promote) or run ${mlBaselineFit.name}`);
   }
   log.warn('no baseline fitted yet: fitting one now');
   await deps.mlBaselines.fitOnce(() => fitAndRegister(deps, log));

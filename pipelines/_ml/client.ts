@@ -4,7 +4,6 @@
 // is retried, and nothing half-valid is stored.
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { parseRetryAfter } from '../../src/queue/errors.js';
 import type { Upstream, UpstreamResponse } from '../../src/upstream/client.js';
 import { UpstreamClientError, UpstreamError, UpstreamRetryAfterError } from '../../src/upstream/errors.js';
 import {
@@ -82,7 +81,7 @@ export class MlServiceClient {
     try {
       const { data, res } = await this.call('models/train', ML_TIMEOUTS_MS.train, trainAccepted,
         (signal, headers) => this.http.post('models/train', body, { signal, headers: { ...headers, 'idempotency-key': idempotencyKey } }), o);
-      return { jobId: data.jobId, existing: false, retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? null };
+      return { jobId: data.jobId, existing: false, retryAfterMs: this.http.retryAfterMs(res.headers['retry-after']) ?? null };
     } catch (err) {
       if (!(err instanceof UpstreamClientError) || err.status !== 409) throw err;
       const running = await this.runningTraining(err, o);
@@ -108,7 +107,7 @@ export class MlServiceClient {
     const { data, res } = await this.call('models/train/{id}', ML_TIMEOUTS_MS.status, trainingJobResponse,
       (signal, headers) => this.http.get(`models/train/${encodeURIComponent(jobId)}`, { signal, headers }), o);
     if (data.jobId !== jobId) throw new MlResponseError(ML_UPSTREAM, res.status, `asked for training ${jobId}, got ${data.jobId}`);
-    return { ...data, retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? null };
+    return { ...data, retryAfterMs: this.http.retryAfterMs(res.headers['retry-after']) ?? null };
   }
 
   /**

@@ -1,33 +1,19 @@
 // What the prediction pipelines get besides the engine's deps (wired through `extendDeps`):
 // `ml` (the ML service client, or null when ML_SERVICE_URL is unset) and the per-process helpers.
-import { Queue } from 'bullmq';
 import { Counter } from 'prom-client';
-import { mlBaselineFit } from '../../queues/ml-baseline-fit.js';
-import { mlPredictBatch } from '../../queues/ml-predict-batch.js';
-import { mlPredictChunk } from '../../queues/ml-predict-chunk.js';
-import { mlPredictPlan } from '../../queues/ml-predict-plan.js';
-import { mlRepredictMatch } from '../../queues/ml-repredict-match.js';
-import { mlRetrain } from '../../queues/ml-retrain.js';
 import type { EngineDeps } from '../../src/engine.js';
 import { METRIC_PREFIX } from '../../src/metrics.js';
-import type { QueueDefinition } from '../../src/queue/define.js';
-import { jobOptions } from '../../src/queue/producer.js';
+import type { Slots } from '../../src/queue/slots.js';
 import type { BreakerOptions } from '../../src/upstream/breaker.js';
 import { BaselineCache } from './baseline.js';
 import { ML_TIMEOUTS_MS, ML_UPSTREAM, MlServiceClient } from './client.js';
-import { CallSlots } from './call-slots.js';
 import { MlJobs } from './jobs.js';
 import type { VersionRef } from './registry.js';
-import { parseCutoffs, type Cutoffs } from './store.js';
-
-/** The prediction queues, for queues/index.ts. */
-export const mlQueues: readonly QueueDefinition[] = [mlPredictBatch, mlPredictPlan, mlPredictChunk, mlRepredictMatch, mlRetrain, mlBaselineFit];
+import type { Cutoffs, PredictionRow } from './store.js';
 
 export interface MlDepsOptions {
   /** Circuit breaker of the ML service client (tests use small windows). */
   breaker?: Partial<BreakerOptions>;
-  /** The definitions the engine runs, when they differ from queues/ml-*.ts (tests: faster retries). */
-  queues?: readonly QueueDefinition[];
 }
 
 export interface MlMetrics {
@@ -39,7 +25,7 @@ export interface MlMetrics {
 export interface MlDeps {
   ml: MlServiceClient | null;
   /** PREDICT_CONCURRENCY batch-predict calls in flight, across all replicas. */
-  mlCallSlots: CallSlots;
+  mlCallSlots: Slots;
   mlJobs: MlJobs;
   mlBaselines: BaselineCache;
   /** Registry ids of the ML service's versions, by version string (rows never change id). */
@@ -48,6 +34,8 @@ export interface MlDeps {
   mlVersions: Map<string, VersionRef>;
   mlCutoffs: Cutoffs;
   mlMetrics: MlMetrics;
+  /** Told of newly stored predictions (live streaming to the backend); set by the composition root. */
+  mlOnStored?: (modelVersion: string, rows: readonly PredictionRow[]) => Promise<void>;
 }
 
 export type MlEngineDeps = EngineDeps & MlDeps;
@@ -64,29 +52,6 @@ function createMetrics(base: EngineDeps): MlMetrics {
 
 export function createMlDeps(base: EngineDeps, o: MlDepsOptions = {}): MlDeps {
   const { config, log } = base;
-  const defs = new Map((o.queues ?? mlQueues).map((d) => [d.name, d]));
-  const def = (name: string) => {
-    const d = defs.get(name);
-    if (!d) throw new Error(`unknown prediction queue "${name}"`);
-    return d;
-  };
-  // Queue objects on the engine's shared connection (commands wait across reconnects, as pipelines
-  // should); they own no connection, so nothing needs closing when the engine closes it.
-  const queues = new Map<string, Queue>();
-  const queue = (name: string) => {
-    let q = queues.get(name);
-    if (!q) {
-      q = new Queue(name, { connection: base.redis, prefix: config.QUEUE_PREFIX, defaultJobOptions: jobOptions(def(name)) });
-      q.on('error', (err) => log.debug({ err: err.message, queue: name }, 'prediction queue error'));
-      queues.set(name, q);
-    }
-    return q;
-  };
-  const retrainTimeout = def('ml-retrain').timeoutMs;
-  if (config.RETRAIN_MAX_DURATION_MS > retrainTimeout) {
-    log.warn({ RETRAIN_MAX_DURATION_MS: config.RETRAIN_MAX_DURATION_MS, queueTimeoutMs: retrainTimeout }, 'RETRAIN_MAX_DURATION_MS exceeds the ml-retrain timeout, which caps it');
-  }
-
   const ml = config.ML_SERVICE_URL
     ? new MlServiceClient(
         base.upstream({
@@ -105,12 +70,12 @@ export function createMlDeps(base: EngineDeps, o: MlDepsOptions = {}): MlDeps {
 
   return {
     ml,
-    mlCallSlots: new CallSlots(base.redis, `${config.QUEUE_PREFIX}:ml:call-slots`, config.PREDICT_CONCURRENCY, ML_TIMEOUTS_MS.batch + 5_000),
-    mlJobs: new MlJobs({ redis: base.redis, prefix: config.QUEUE_PREFIX, flows: base.flows, def, queue, idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS }),
+    mlCallSlots: base.slots(ML_UPSTREAM, config.PREDICT_CONCURRENCY, { leaseMs: ML_TIMEOUTS_MS.batch + 5_000 }),
+    mlJobs: new MlJobs({ redis: base.redis, prefix: config.QUEUE_PREFIX, flows: base.flows, enqueue: base.enqueue }),
     mlBaselines: new BaselineCache(),
     mlServiceVersions: new Map(),
     mlVersions: new Map(),
-    mlCutoffs: parseCutoffs(config.CONFIDENCE_CUTOFFS),
+    mlCutoffs: config.CONFIDENCE_CUTOFFS,
     mlMetrics: createMetrics(base),
   };
 }

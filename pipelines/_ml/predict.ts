@@ -2,7 +2,6 @@
 // choose the model → call it (the ML service, or the baseline when the service is unset or down) →
 // store predictions and per-match errors under the version that actually answered. The service path is a
 // batch's hot loop: one HTTP call and one INSERT, with the registry lookups cached in the process.
-import { pgSql } from '../../src/db/sql.js';
 import type { Logger } from '../../src/logger.js';
 import { ModelSource } from '../../src/generated/prisma/client.js';
 import { CircuitOpenError, UpstreamClientError, UpstreamError, UpstreamRetryAfterError } from '../../src/upstream/errors.js';
@@ -90,11 +89,12 @@ async function storeServiceAnswer(deps: MlEngineDeps, runKey: string, answer: Ba
   for (const [version, rows] of byVersion) {
     if (!rows.length && version !== answer.modelVersion) continue;
     const id = await serviceVersionId(deps.db, version, deps.mlServiceVersions);
-    const stored = await storePredictions(pgSql(deps.pg), runKey, id, rows, deps.mlCutoffs);
+    const stored = await storePredictions(deps.sql, runKey, id, rows, deps.mlCutoffs);
     missing += stored.missing;
     // Errors belong to the version the service answered with.
     const failed = version === answer.modelVersion ? answer.errors.length : 0;
     deps.mlMetrics.predictions.inc({ source: 'ml_service' }, stored.inserted);
+    await announce(deps, version, rows, stored.inserted);
     byModel.push({ modelVersionId: id, source: ModelSource.ML_SERVICE, version, predicted: stored.inserted, failed, skipped: stored.duplicates });
   }
   await storeErrors(deps.db, runKey, answer.errors);
@@ -111,10 +111,20 @@ async function storeBaseline(
     ? { id: explicit.id, version: explicit.version, model: await deps.mlBaselines.model(deps.db, { id: explicit.id }) }
     : await ensureBaseline(deps, req.log);
   const { rows, errors } = predictWithBaseline(baseline.model, matches);
-  const stored = await storePredictions(pgSql(deps.pg), req.runKey, baseline.id, rows, deps.mlCutoffs);
+  const stored = await storePredictions(deps.sql, req.runKey, baseline.id, rows, deps.mlCutoffs);
   await storeErrors(deps.db, req.runKey, errors);
   deps.mlMetrics.predictions.inc({ source: 'baseline' }, stored.inserted);
+  await announce(deps, baseline.version, rows, stored.inserted);
   return { modelVersionId: baseline.id, source: ModelSource.BASELINE, version: baseline.version, predicted: stored.inserted, failed: errors.length, skipped: stored.duplicates };
+}
+
+/**
+ * Live prediction streaming (the listener is wired in src/app/deps.ts): told of every run that stored new
+ * rows. Best effort: a failure is logged and never fails the prediction run.
+ */
+async function announce(deps: MlEngineDeps, version: string, rows: readonly PredictionRow[], inserted: number): Promise<void> {
+  if (!inserted || !deps.mlOnStored) return;
+  await deps.mlOnStored(version, rows).catch((err: Error) => deps.log.warn({ err: err.message }, 'prediction update not announced'));
 }
 
 /** A prediction run's outcome as the counts a job reports (missing matches count as skipped). */export function countsOf(o: PredictOutcome) {

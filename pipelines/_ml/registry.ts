@@ -1,6 +1,7 @@
 // The model registry: every stage change goes through here, inside a transaction holding a per-source
 // advisory lock, so two promotions (or two replicas registering a fit) cannot leave two ACTIVE versions.
 import { Prisma, type Db } from '../../src/db/client.js';
+import { lockForTransaction } from '../../src/db/locks.js';
 import { ModelSource, ModelStage, type ModelVersion } from '../../src/generated/prisma/client.js';
 
 type Tx = Prisma.TransactionClient;
@@ -13,7 +14,7 @@ export class RegistryError extends Error {
 
 async function withSourceLock<T>(db: Db, source: ModelSource, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`matchday:model-registry:${source}`}))`;
+    await lockForTransaction(tx, `matchday:model-registry:${source}`);
     return fn(tx);
   });
 }

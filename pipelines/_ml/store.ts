@@ -1,7 +1,8 @@
 // The load step of every prediction path: set-based inserts, idempotent per (match, model version, run
 // key). A retried job inserts nothing twice; a re-prediction (a new run key) adds rows, never overwrites.
 import type { Db } from '../../src/db/client.js';
-import type { Sql } from '../../src/db/sql.js';
+import type { Executor } from '../../src/db/executor.js';
+import { sql, type Fragment } from '../../src/db/sql.js';
 import type { Outcome } from '../../src/generated/prisma/client.js';
 
 export interface PredictionRow {
@@ -23,14 +24,8 @@ export interface MatchError {
   retryable: boolean;
 }
 
+/** CONFIDENCE_CUTOFFS (parsed in src/config.ts): below the first is low, below the second medium, else high. */
 export type Cutoffs = readonly [low: number, high: number];
-
-/** CONFIDENCE_CUTOFFS "0.45,0.60": below the first is low, below the second medium, else high. */
-export function parseCutoffs(raw: string): Cutoffs {
-  const [low, high] = raw.split(',').map(Number);
-  if (low === undefined || high === undefined || !(low < high)) throw new Error(`CONFIDENCE_CUTOFFS "${raw}": the first cut-off must be below the second`);
-  return [low, high];
-}
 
 export function confidenceLevel(confidence: number, [low, high]: Cutoffs): 'low' | 'medium' | 'high' {
   return confidence < low ? 'low' : confidence < high ? 'medium' : 'high';
@@ -51,13 +46,15 @@ export interface Stored {
   missing: number;
 }
 
-const ROWS = `jsonb_to_recordset($3::jsonb) AS u(match_id int, p_home float8, p_draw float8, p_away float8, xg_home float8, xg_away float8,
-  predicted_outcome text, confidence float8, confidence_level text, most_likely_home int, most_likely_away int)`;
-const INSERT = `INSERT INTO predictions (match_id, model_version_id, run_key, p_home, p_draw, p_away, xg_home, xg_away,
-  predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away)
-  SELECT match_id, $1::int, $2::text, p_home, p_draw, p_away, xg_home, xg_away, predicted_outcome::"Outcome", confidence,
-  confidence_level, most_likely_home, most_likely_away`;
-const ON_CONFLICT = `ON CONFLICT (match_id, model_version_id, run_key) DO NOTHING`;
+const rowsOf = (json: string) => sql`jsonb_to_recordset(${json}::jsonb) AS u(match_id int, p_home float8, p_draw float8, p_away float8,
+  xg_home float8, xg_away float8, predicted_outcome text, confidence float8, confidence_level text, most_likely_home int, most_likely_away int)`;
+const insert = (modelVersionId: number, runKey: string, from: Fragment) => sql`
+  INSERT INTO predictions (match_id, model_version_id, run_key, p_home, p_draw, p_away, xg_home, xg_away,
+    predicted_outcome, confidence, confidence_level, most_likely_home, most_likely_away)
+  SELECT match_id, ${modelVersionId}::int, ${runKey}::text, p_home, p_draw, p_away, xg_home, xg_away, predicted_outcome::"Outcome", confidence,
+    confidence_level, most_likely_home, most_likely_away
+  FROM ${from}
+  ON CONFLICT (match_id, model_version_id, run_key) DO NOTHING`;
 
 /** A prediction for a match that no longer exists: the foreign key refuses the whole statement. */
 const isMissingMatch = (err: unknown) => (err as { code?: string })?.code === '23503';
@@ -70,7 +67,7 @@ const isMissingMatch = (err: unknown) => (err as { code?: string })?.code === '2
  * a match was deleted since it was selected does the slower form run, which joins to `matches` to drop it
  * and count what was missing.
  */
-export async function storePredictions(db: Sql, runKey: string, modelVersionId: number, rows: readonly PredictionRow[], cutoffs: Cutoffs): Promise<Stored> {
+export async function storePredictions(ex: Executor, runKey: string, modelVersionId: number, rows: readonly PredictionRow[], cutoffs: Cutoffs): Promise<Stored> {
   if (!rows.length) return { inserted: 0, duplicates: 0, missing: 0 };
   const json = JSON.stringify(
     rows.map((r) => {
@@ -84,19 +81,17 @@ export async function storePredictions(db: Sql, runKey: string, modelVersionId: 
     }),
   );
   try {
-    const inserted = await db.$executeRawUnsafe(`${INSERT} FROM ${ROWS} ${ON_CONFLICT}`, modelVersionId, runKey, json);
+    const inserted = await ex.execute(insert(modelVersionId, runKey, rowsOf(json)));
     return { inserted, duplicates: rows.length - inserted, missing: 0 };
   } catch (err) {
     if (!isMissingMatch(err)) throw err;
   }
-  const [res] = await db.$queryRawUnsafe<Array<{ inserted: number; known: number }>>(
-    `WITH known AS (SELECT u.* FROM ${ROWS} JOIN matches m ON m.id = u.match_id),
-     ins AS (${INSERT} FROM known ${ON_CONFLICT} RETURNING 1)
-     SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM known)::int AS known`,
-    modelVersionId, runKey, json,
-  );
-  const inserted = Number(res?.inserted ?? 0);
-  const known = Number(res?.known ?? 0);
+  const res = await ex.one<{ inserted: number; known: number }>(sql`
+    WITH known AS (SELECT u.* FROM ${rowsOf(json)} JOIN matches m ON m.id = u.match_id),
+    ins AS (${insert(modelVersionId, runKey, sql`known`)} RETURNING 1)
+    SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM known)::int AS known`);
+  const inserted = Number(res.inserted);
+  const known = Number(res.known);
   return { inserted, duplicates: known - inserted, missing: rows.length - known };
 }
 

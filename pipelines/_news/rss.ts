@@ -1,9 +1,9 @@
 // RSS 2.0 feed (BBC, Sky…) → articles keyed and de-duplicated by canonical link.
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { z } from 'zod';
 import { keyString, prop, quarantineOne, validateRecords, type TransformResult } from '../_feeds/transform.js';
 import { canonicalLink, httpsHostsOf } from './canonical-link.js';
-import { htmlToText, parseFeedDate } from './text.js';
+import { htmlToText, parseFeedDate, realText } from './text.js';
 
 export interface RssFeed {
   /** Our name for the feed ('bbc', 'sky'): becomes `article.provider`. */
@@ -39,6 +39,11 @@ export interface RssTransformResult extends TransformResult<RssArticle> {
   duplicates: number;
   /** Valid items the feed's `includeLink` rejected. */
   filteredOut: number;
+  /**
+   * Why the document as a whole cannot be read (not well-formed XML, cut short, not RSS), else null. It is
+   * then also quarantined whole, and it has no records: the live pipeline fails the job (retryable).
+   */
+  unreadable: string | null;
 }
 
 // Elements that may repeat are always arrays, so one item or one category looks like many.
@@ -76,7 +81,7 @@ type Media = z.output<typeof mediaSchema>;
 function bestImage(...groups: (Media | undefined)[]): string | null {
   const images = groups
     .flatMap((g) => g ?? [])
-    .filter((m) => m['@_url'] && (!m['@_type'] || m['@_type'].startsWith('image/')) && (!m['@_medium'] || m['@_medium'] === 'image'));
+    .filter((m) => realText(m['@_url']) && (!m['@_type'] || m['@_type'].startsWith('image/')) && (!m['@_medium'] || m['@_medium'] === 'image'));
   // The widest rendition when widths are given, else the first.
   images.sort((a, b) => Number(b['@_width'] ?? 0) - Number(a['@_width'] ?? 0));
   return images[0]?.['@_url'] ?? null;
@@ -96,30 +101,36 @@ function itemSchema(provider: string, httpsHosts: ReadonlySet<string>) {
       enclosure: mediaSchema.optional(),
     })
     .transform((item, ctx): RssArticle => {
-      const headline = htmlToText(item.title);
+      const headline = realText(htmlToText(item.title)) ?? '';
       const link = canonicalLink(item.link, { httpsHosts });
       const published = parseFeedDate(item.pubDate);
       if (headline === '') ctx.addIssue({ code: 'custom', path: ['title'], message: 'empty title' });
       if (link === null) ctx.addIssue({ code: 'custom', path: ['link'], message: `not an absolute http(s) URL: "${item.link}"` });
       if (published === null) ctx.addIssue({ code: 'custom', path: ['pubDate'], message: `not an RFC-822 date with a known zone: "${item.pubDate}"` });
       if (headline === '' || link === null || published === null) return z.NEVER;
-      const description = item.description === undefined ? '' : htmlToText(item.description);
       return {
         provider,
-        guid: item.guid?.trim() || link,
+        guid: realText(item.guid) ?? link,
         headline,
-        description: description === '' ? null : description,
+        // Feeds print a missing description as "null", "undefined" or blanks: none of that is text.
+        description: item.description === undefined ? null : realText(htmlToText(item.description)),
         link,
         published,
         image: bestImage(item['media:thumbnail'], item['media:content'], item.enclosure),
-        categories: (item.category ?? []).map((c) => c.trim()).filter((c) => c !== ''),
+        categories: (item.category ?? []).map(realText).filter((c): c is string => c !== null),
       };
     });
 }
 
+const BARE_AMPERSAND = /&(?!#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][\w.-]*;)/g;
+
 /** Parses the XML; every item is validated on its own, then de-duplicated on the canonical link. */
 export function transformRss(xml: string, feed: RssFeed): RssTransformResult {
   const source = `rss.${feed.provider}`;
+  // The parser is lenient: a document cut short after some items reads as a shorter (or empty) feed.
+  // Only a well-formed document is a feed, bar the unescaped "&" in URLs real feeds are full of.
+  const wellFormed = XMLValidator.validate(xml.replace(BARE_AMPERSAND, '&amp;'));
+  if (wellFormed !== true) return feedFailure(source, feed, xml, `XML does not parse: ${describeXmlError(wellFormed.err)}`);
   let doc: unknown;
   try {
     doc = parser.parse(xml);
@@ -156,11 +167,18 @@ export function transformRss(xml: string, feed: RssFeed): RssTransformResult {
       records.push(article);
     }
   }
-  return { records, quarantined: validated.quarantined, duplicates, filteredOut };
+  return { records, quarantined: validated.quarantined, duplicates, filteredOut, unreadable: null };
 }
 
 function feedFailure(source: string, feed: RssFeed, xml: string, error: string): RssTransformResult {
-  return { records: [], quarantined: [quarantineOne(source, feed.url, xml, error)], duplicates: 0, filteredOut: 0 };
+  return { records: [], quarantined: [quarantineOne(source, feed.url, xml, error)], duplicates: 0, filteredOut: 0, unreadable: error };
+}
+
+/** fast-xml-parser reports elements left open at the end as "Invalid '[ "rss", "channel" ]' found.". */
+function describeXmlError(err: { msg: string; line: number; col: number }): string {
+  const open = /^Invalid '\[([^\]]*)\]' found\.$/.exec(err.msg.replace(/\s+/g, ' '));
+  if (open) return `the document ends inside ${open[1]!.replace(/"/g, '').split(',').map((t) => `<${t.trim()}>`).join(' ')} (cut short)`;
+  return `${err.msg} (line ${err.line}, column ${err.col})`;
 }
 
 /** Same de-duplication for articles merged from several feeds: first occurrence of a link wins. */

@@ -86,6 +86,15 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
+/**
+ * Text, or null when there is none: empty after trimming, or a placeholder some feed generator printed
+ * for a missing value ("null", "undefined"). Storing those would show readers the word "null".
+ */
+export function realText(value: string | null | undefined): string | null {
+  const t = value?.trim() ?? '';
+  return t === '' || /^(null|undefined)$/i.test(t) ? null : t;
+}
+
 /** Lower-case, accents removed, every non letter/digit run turned into one space. */
 export function foldText(text: string): string {
   return text

@@ -4,6 +4,7 @@ import { foldText } from '../_news/text.js';
 import type { FetchRequest } from '../_feeds/source.js';
 import { geocodingSearch } from './geocoding.js';
 import type { WeatherSource } from './transform.js';
+import { DAY_MS, isoDate } from '../../src/time.js';
 
 /** What we ask the forecast endpoint for (the archive has no precipitation probability). */
 export const FORECAST_HOURLY = [
@@ -12,13 +13,12 @@ export const FORECAST_HOURLY = [
 export const ARCHIVE_HOURLY = FORECAST_HOURLY.filter((v) => v !== 'precipitation_probability');
 
 /** The archive (ERA5) lags real time by about five days; more recent days come from the forecast API. */
-export const ARCHIVE_LAG_MS = 5 * 24 * 3_600_000;
+export const ARCHIVE_LAG_MS = 5 * DAY_MS;
 /** The forecast API answers at most 16 days ahead. */
-export const FORECAST_HORIZON_MS = 16 * 24 * 3_600_000;
+export const FORECAST_HORIZON_MS = 16 * DAY_MS;
 
 /** ~11 m: finer than any grid cell, and stable in the request key whatever float noise the column has. */
 const coord = (v: number) => Number(v.toFixed(4));
-const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * Hourly weather around one match's kickoff. Keyed per match and coordinates: two matches never share a
@@ -28,7 +28,7 @@ const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 export function weatherRequest(source: WeatherSource, matchId: number, latitude: number, longitude: number, kickoff: Date): FetchRequest {
   const lat = coord(latitude);
   const lon = coord(longitude);
-  const day = utcDate(kickoff);
+  const day = isoDate(kickoff);
   return {
     key: `${source}:match:${matchId}:${lat},${lon}:${day}`,
     path: source === 'forecast' ? '/v1/forecast' : '/v1/archive',

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { formatIssues, quarantineOne, type Quarantined, type TransformResult } from '../_feeds/transform.js';
 import { converterFor, roundSi, type Quantity } from './units.js';
+import { HOUR_MS } from '../../src/time.js';
 
 export {
   bestGeocodingMatch,
@@ -152,7 +153,6 @@ export function parseOpenMeteoHourly(raw: unknown, source: WeatherSource): Serie
   return parsed.success ? { series: parsed.data, error: null } : { series: null, error: formatIssues(parsed.error) };
 }
 
-const HOUR_MS = 3_600_000;
 
 export type KickoffPick = { weather: HourlyWeather; reason: null } | { weather: null; reason: string };
 

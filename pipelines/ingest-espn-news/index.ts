@@ -14,7 +14,7 @@ export async function run(p: { league: string }, ctx: JobContext<IngestPipelineD
       feed: ctx.deps.espn,
       request: newsRequest(p.league),
       transform: (body) => transformEspnNews(parseJson(NEWS_SOURCE, body)),
-      load: (records, counts) => loadArticles(ctx.deps.db, espnArticleInputs(records), counts),
+      load: (records, counts) => loadArticles(ctx.deps, espnArticleInputs(records), counts),
     },
     ctx,
   );

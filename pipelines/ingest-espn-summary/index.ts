@@ -1,7 +1,7 @@
 // ESPN summaries: team statistics, lineups and formations, key events, officials, attendance. One job
 // may carry the live events of a league (fetched side by side, bounded by p-limit) or a single event.
 import pLimit from 'p-limit';
-import { inTransaction } from '../../src/db/sql.js';
+import { tx } from '../../src/db/executor.js';
 import type { JobContext } from '../../src/queue/define.js';
 import { loadSummary } from '../_espn/load-summary.js';
 import { summaryRequest } from '../_espn/requests.js';
@@ -14,16 +14,16 @@ import type { IngestCounts } from '../_feeds/store.js';
 async function one(p: { league: string; eventId: string }, ctx: JobContext<IngestPipelineDeps>) {
   const load = async (records: ReturnType<typeof transformSummary>['records'], counts: IngestCounts) => {
     let unknown = 0;
-    const outbox = await inTransaction(ctx.deps.pg, async (tx) => {
+    const outbox = await tx(ctx.deps.sql, async (t) => {
       const events = [];
       for (const s of records) {
-        const r = await loadSummary(tx, s);
+        const r = await loadSummary(t, s);
         if (r.matchId === null) unknown++;
         else if (r.written) counts.updated++;
         else counts.unchanged++;
         events.push(...r.events);
       }
-      return recordEvents(tx, events);
+      return recordEvents(t, events);
     }, { durable: false });
     // A summary for a match no scoreboard has brought yet: the scoreboard creates matches, summaries enrich them.
     if (unknown) ctx.log.warn({ eventId: p.eventId }, 'summary for an unknown match: skipped until a scoreboard brings it');

@@ -24,13 +24,12 @@ export async function run(p: { feed: string }, ctx: JobContext<IngestPipelineDep
       request: rssRequest(p.feed, url),
       transform: (body) => {
         parsed = transformRss(body.toString('utf8'), feed);
-        // A feed that is not RSS at all (cut, an HTML error page) fails the job like malformed JSON does:
-        // retryable, nothing stored, the cursor not moved.
-        const whole = parsed.quarantined.find((q) => q.recordKey === feed.url);
-        if (whole && parsed.records.length === 0) throw new Error(`${sourceName}: ${whole.error}`);
+        // A feed that cannot be read as a whole (not well-formed, cut short, an HTML error page) fails the
+        // job like malformed JSON does: retryable, nothing stored or archived, the cursor not moved.
+        if (parsed.unreadable) throw new Error(`${sourceName}: ${parsed.unreadable}`);
         return parsed;
       },
-      load: (records, counts) => loadArticles(ctx.deps.db, rssArticleInputs(records), counts),
+      load: (records, counts) => loadArticles(ctx.deps, rssArticleInputs(records), counts),
     },
     ctx,
   );

@@ -1,7 +1,7 @@
 // How each archived source is re-applied: the same transform and load its live pipeline uses.
+import { tx } from '../../src/db/executor.js';
 import type { Quarantined } from '../_feeds/transform.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
-import { publishEvents, recordEvents } from '../_feeds/events.js';
 import { parseJson } from '../_feeds/run-feed.js';
 import type { IngestCounts } from '../_feeds/store.js';
 import { applyMatches } from '../_espn/apply.js';
@@ -38,29 +38,28 @@ function weather(source: WeatherSource): Replayer {
     const match = await deps.db.match.findUnique({ where: { id: matchId }, select: { id: true, kickoff: true } });
     if (!match) return { quarantined: [] }; // the match was deleted since: nothing to rebuild
     const r = matchWeather(name, source, parseJson(name, body), match, { matchId, kickoff: match.kickoff.toISOString(), ...context });
-    await storeWeather(deps.db, r.records.map((w) => ({ matchId, source, issuedAt: raw.fetchedAt, weather: w.weather })), counts);
+    await storeWeather(deps.sql, r.records.map((w) => ({ matchId, source, issuedAt: raw.fetchedAt, weather: w.weather })), counts);
     return r;
   };
 }
 
 const espn: Record<string, Replayer> = {
-  [SCOREBOARD_SOURCE]: async (body, deps, counts) => {
+  // Replayed as of its fetch time: a payload older than a match's stored state changes no state, and
+  // nothing is announced (no events, live snapshots or re-predictions).
+  [SCOREBOARD_SOURCE]: async (body, deps, counts, raw) => {
     const r = transformScoreboard(parseJson(SCOREBOARD_SOURCE, body));
-    await applyMatches(deps, r.records, counts);
+    await applyMatches(deps, r.records, counts, { asOf: raw.fetchedAt, replay: true });
     return r;
   },
   [SUMMARY_SOURCE]: async (body, deps, counts) => {
     const r = transformSummary(parseJson(SUMMARY_SOURCE, body));
-    const outbox = await deps.db.$transaction(async (tx) => {
-      const events = [];
+    // Rebuilds the enrichment only: the events a live fetch derived were announced then.
+    await tx(deps.sql, async (t) => {
       for (const s of r.records) {
-        const l = await loadSummary(tx, s);
+        const l = await loadSummary(t, s);
         if (l.matchId !== null) counts[l.written ? 'updated' : 'unchanged']++;
-        events.push(...l.events);
       }
-      return recordEvents(tx, events);
     });
-    await publishEvents(deps, outbox);
     return r;
   },
 };
@@ -73,7 +72,7 @@ export function replayersFor(deps: Pick<IngestPipelineDeps, 'newsFeeds'>): Recor
     [weatherSourceName('archive')]: weather('archive'),
     [NEWS_SOURCE]: async (body, d, counts) => {
       const r = transformEspnNews(parseJson(NEWS_SOURCE, body));
-      await loadArticles(d.db, espnArticleInputs(r.records), counts);
+      await loadArticles(d, espnArticleInputs(r.records), counts);
       return r;
     },
   };
@@ -81,7 +80,7 @@ export function replayersFor(deps: Pick<IngestPipelineDeps, 'newsFeeds'>): Recor
     const feed = rssFeedFor(name, url);
     out[rssSource(feed)] = async (body, d, counts) => {
       const r = transformRss(body.toString('utf8'), feed);
-      await loadArticles(d.db, rssArticleInputs(r.records), counts);
+      await loadArticles(d, rssArticleInputs(r.records), counts);
       return r;
     };
   }

@@ -19,7 +19,7 @@ import { geocodingRequest, venueQuarantineKey } from '../_open-meteo/requests.js
 export type GeocodeOutcome = 'manual' | 'cached' | 'reused' | 'geocoded' | 'not-found';
 
 export async function run(p: { venueId: number; force?: boolean }, ctx: JobContext<IngestPipelineDeps>) {
-  const { db } = ctx.deps;
+  const { db, sql: main } = ctx.deps;
   const counts = zeroCounts();
   const venue = await db.venue.findUnique({ where: { id: p.venueId } });
   if (!venue) throw new NonRetryableError(`no venue with id ${p.venueId}`);
@@ -35,7 +35,7 @@ export async function run(p: { venueId: number; force?: boolean }, ctx: JobConte
   }
   const query = { city: venue.city, country: venue.country };
   const notFound = async (reason: string, raw: object = {}) => {
-    counts.quarantined += await quarantine(db, [{ source: GEOCODING_SOURCE, recordKey: venueQuarantineKey(venue.id), raw: { venueId: venue.id, name: venue.name, query, ...raw }, error: reason }]);
+    counts.quarantined += await quarantine(main, [{ source: GEOCODING_SOURCE, recordKey: venueQuarantineKey(venue.id), raw: { venueId: venue.id, name: venue.name, query, ...raw }, error: reason }]);
     ctx.log.warn({ venueId: venue.id, query, reason }, 'venue not geocoded: set its coordinates by hand (PUT /venues/:id/coordinates)');
     return done('not-found', { reason });
   };
@@ -52,7 +52,7 @@ export async function run(p: { venueId: number; force?: boolean }, ctx: JobConte
       orderBy: { coordinatesAt: 'desc' },
     });
     if (sibling?.latitude != null && sibling.longitude != null) {
-      const saved = await saveGeocodedCoordinates(db, venue.id, { latitude: sibling.latitude, longitude: sibling.longitude, timezone: sibling.timezone });
+      const saved = await saveGeocodedCoordinates(main, venue.id, { latitude: sibling.latitude, longitude: sibling.longitude, timezone: sibling.timezone });
       if (!saved) return manualMeanwhile();
       counts.updated = 1;
       return done('reused', { fromVenueId: sibling.id, latitude: sibling.latitude, longitude: sibling.longitude });
@@ -64,13 +64,13 @@ export async function run(p: { venueId: number; force?: boolean }, ctx: JobConte
   const res = await ctx.deps.openMeteo.geocoding.fetch(req, null, ctx.signal);
   counts.fetched = 1;
   const body = parseJson(GEOCODING_SOURCE, res.body); // not JSON at all: a cut response, retried
-  await archive(db, GEOCODING_SOURCE, req.key, res.body, createHash('sha256').update(res.body).digest('hex'), fetchedAt);
+  await archive(main, GEOCODING_SOURCE, req.key, res.body, createHash('sha256').update(res.body).digest('hex'), fetchedAt);
   const best = bestGeocodingMatch(body, { city: venue.city, country: venue.country });
-  counts.quarantined += await quarantine(db, best.quarantined);
+  counts.quarantined += await quarantine(main, best.quarantined);
   if (!best.match) return notFound(best.reason ?? 'no geocoding result', { request: { path: req.path, query: req.query } });
 
   const { latitude, longitude, timezone } = best.match;
-  if (!(await saveGeocodedCoordinates(db, venue.id, { latitude, longitude, timezone }))) return manualMeanwhile();
+  if (!(await saveGeocodedCoordinates(main, venue.id, { latitude, longitude, timezone }))) return manualMeanwhile();
   counts.updated = 1;
   ctx.log.info({ venueId: venue.id, city: venue.city, latitude, longitude }, 'venue geocoded');
   return done('geocoded', { latitude, longitude, timezone, place: { name: best.match.name, admin1: best.match.admin1, countryCode: best.match.countryCode } });

@@ -2,15 +2,18 @@
 // with the fetch time as `issuedAt` (the newest row of a match and source supersedes the earlier ones).
 //
 // - A venue without coordinates: its geocoding is enqueued (job id `geocode-venue-<id>`, so many matches
-//   at one venue make one job) and this job is sent back for 30 s. A venue geocoding could not resolve
-//   fails this job for good, saying how to set the coordinates by hand.
+//   at one venue make one job) and this job waits for it, deferred 30 s at a time without spending
+//   attempts. A venue geocoding could not resolve, or a geocoding that failed for good while this job
+//   waited, fails this job for good, saying why and how to set the coordinates by hand; a weather job
+//   enqueued after such a failure starts a new geocoding.
 // - Finished matches older than the archive's lag (5 days) read the archive endpoint; everything else
 //   the forecast endpoint (which also serves the last 92 days). Beyond the 16-day horizon nothing is asked.
 // - The usual feed steps (runFeed): an unchanged response costs no writes. Open-Meteo stamps every
 //   response with `generationtime_ms`, so that field is dropped before hashing, or nothing would ever
 //   look unchanged.
+import { ingestVenueGeocode } from '../../queues/ingest-venue-geocode.js';
 import type { JobContext } from '../../src/queue/define.js';
-import { NonRetryableError, RetryAfterError } from '../../src/queue/errors.js';
+import { NonRetryableError } from '../../src/queue/errors.js';
 import { isFinished } from '../_espn/status.js';
 import type { IngestPipelineDeps } from '../_feeds/deps.js';
 import { parseJson, runFeed } from '../_feeds/run-feed.js';
@@ -23,8 +26,10 @@ import type { WeatherSource } from '../_open-meteo/transform.js';
 import { matchWeather, weatherSourceName } from '../_open-meteo/match-weather.js';
 import { quarantineOne } from '../_feeds/transform.js';
 
-/** How long a match waits for its venue's geocoding before trying again. */
+/** How long a match waits for its venue's geocoding before looking again. */
 export const GEOCODE_WAIT_MS = 30_000;
+/** A geocoding not finished after this long is stuck (no worker consumes its queue?): waiting counts as a failed attempt. */
+const GEOCODE_STUCK_MS = 60 * 60_000;
 
 
 /** Archive for matches played long enough ago for the archive to have them; forecast otherwise. */
@@ -51,8 +56,8 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
   }
   const sourceName = weatherSourceName(source);
   const request = weatherRequest(source, match.id, latitude, longitude, match.kickoff);
-  let issuedAt = new Date();
-  const feed = withoutGenerationTime(sourceName, source === 'forecast' ? ctx.deps.openMeteo.forecast : ctx.deps.openMeteo.archive, (at) => (issuedAt = at));
+  const feed = withoutGenerationTime(sourceName, source === 'forecast' ? ctx.deps.openMeteo.forecast : ctx.deps.openMeteo.archive);
+  let issuedAt: Date | undefined;
 
   const out = await runFeed(
     {
@@ -62,9 +67,12 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
       transform: (body) => matchWeather(sourceName, source, parseJson(sourceName, body), { id: match.id, kickoff: match.kickoff }, {
         matchId: match.id, venueId: venue.id, kickoff: match.kickoff.toISOString(), latitude, longitude, requestKey: request.key,
       }),
-      load: async (records, c) => {
-        const rows: WeatherRow[] = records.map((r) => ({ matchId: match.id, source, issuedAt, weather: r.weather }));
-        await storeWeather(db, rows, c);
+      // Issued at the fetch time the archive records for the payload, to the millisecond: a replay of the
+      // archive then finds this very row instead of adding a near-duplicate.
+      load: async (records, c, payload) => {
+        issuedAt = payload.fetchedAt;
+        const rows: WeatherRow[] = records.map((r) => ({ matchId: match.id, source, issuedAt: payload.fetchedAt, weather: r.weather }));
+        await storeWeather(ctx.deps.sql, rows, c);
         return rows[0]?.weather ?? null;
       },
     },
@@ -76,12 +84,12 @@ export async function run(p: { matchId: number }, ctx: JobContext<IngestPipeline
     source,
     changed: out.changed,
     counts: out.counts,
-    ...(out.loaded ? { issuedAt: issuedAt.toISOString(), forecastFor: out.loaded.time.toISOString() } : {}),
+    ...(out.loaded && issuedAt ? { issuedAt: issuedAt.toISOString(), forecastFor: out.loaded.time.toISOString() } : {}),
   };
 }
 
 
-/** Enqueues the venue's geocoding and sends the job back; throws in every case. */
+/** Waits for the venue's geocoding (enqueued when there is none to wait for); throws in every case. */
 async function awaitGeocoding(
   venue: { id: number; name: string; city: string | null; country: string | null },
   ctx: JobContext<IngestPipelineDeps>,
@@ -98,23 +106,32 @@ async function awaitGeocoding(
     );
   }
   const jobId = `geocode-venue-${venue.id}`;
-  await ctx.deps.enqueue('ingest-venue-geocode', { venueId: venue.id }, { jobId });
-  throw new RetryAfterError(
-    `venue ${venue.id} (${venue.name}) has no coordinates yet: geocoding enqueued (ingest-venue-geocode job ${jobId}); retrying in ${GEOCODE_WAIT_MS / 1000} s`,
-    GEOCODE_WAIT_MS,
-  );
+  const geo = await ctx.deps.findJob(ingestVenueGeocode, jobId);
+  // A geocoding that failed for good after this job was enqueued is its answer (it waited for it, or ran
+  // alongside). An older failure is no answer for a later run: that one tries again.
+  if (geo?.state === 'failed' && (geo.finishedAt ?? 0) >= ctx.createdAt) {
+    throw new NonRetryableError(
+      `venue ${venue.id} (${venue.name}, ${venue.city ?? 'no city'}) could not be geocoded: ${ingestVenueGeocode.name} job ${jobId} failed for good ` +
+        `(${geo.failedReason ?? 'no reason given'}); set its coordinates with PUT /venues/${venue.id}/coordinates, then enqueue this match again`,
+    );
+  }
+  if (!geo || geo.state === 'failed' || geo.state === 'completed') {
+    // None yet, or a finished one that left the venue without coordinates: a new geocoding, under the same id.
+    await ctx.deps.enqueue(ingestVenueGeocode, { venueId: venue.id }, { jobId, replaceFinished: true });
+  } else if (Date.now() - geo.createdAt > GEOCODE_STUCK_MS) {
+    throw new Error(`venue ${venue.id} (${venue.name}): ${ingestVenueGeocode.name} job ${jobId} is still ${geo.state} after ${GEOCODE_STUCK_MS / 60_000} min`);
+  }
+  return ctx.defer(GEOCODE_WAIT_MS, { reason: `venue ${venue.id} (${venue.name}) has no coordinates yet: waiting for ${ingestVenueGeocode.name} job ${jobId}` });
 }
 
 /**
- * Drops Open-Meteo's per-response `generationtime_ms` so equal weather hashes equal, and reports when
- * the fetch happened (the row's `issuedAt`). A body that is not JSON fails here (retryable, nothing stored).
+ * Drops Open-Meteo's per-response `generationtime_ms` so equal weather hashes equal. A body that is not
+ * JSON fails here (retryable, nothing stored).
  */
-function withoutGenerationTime(source: string, feed: FeedSource, fetchedAt: (at: Date) => void): FeedSource {
+function withoutGenerationTime(source: string, feed: FeedSource): FeedSource {
   return {
     async fetch(req, cursor, signal) {
-      const at = new Date();
       const res = await feed.fetch(req, cursor, signal);
-      fetchedAt(at);
       if (res.notModified) return res;
       const json = parseJson(source, res.body);
       if (typeof json !== 'object' || json === null || Array.isArray(json)) return res;

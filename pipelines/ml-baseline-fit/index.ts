@@ -1,4 +1,5 @@
 // ml-baseline-fit: fits the baseline from the finished matches in the database and registers it.
+import { mlPredictBatch } from '../../queues/ml-predict-batch.js';
 import type { z } from 'zod';
 import type { baselineFitPayload } from '../../queues/ml-baseline-fit.js';
 import type { JobContext } from '../../src/queue/define.js';
@@ -15,7 +16,7 @@ export async function run(p: z.output<typeof baselineFitPayload>, ctx: JobContex
     : null;
   return {
     reason: p.reason, modelVersionId: v.id, version: v.version, stage: v.stage, created: res.created, activated: res.activated,
-    fitMs: res.fitMs, metrics: v.metrics, repredict: repredict && { queue: 'ml-predict-batch', id: repredict.id },
+    fitMs: res.fitMs, metrics: v.metrics, repredict: repredict && { queue: mlPredictBatch.name, id: repredict.id },
     counts: { results: res.results, created: Number(res.created) },
   };
 }

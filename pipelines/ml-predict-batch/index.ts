@@ -1,10 +1,11 @@
 // ml-predict-batch: the parent of a batch flow. It runs after the plan and every chunk have finished and
 // summarises them; chunks that failed for good are counted (and their matches recorded as errors).
 import { z } from 'zod';
-import type { PredictionSelection } from '../../queues/ml-predict-batch.js';
+import { mlPredictBatch, type PredictionSelection } from '../../queues/ml-predict-batch.js';
+import { mlPredictPlan } from '../../queues/ml-predict-plan.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { MlEngineDeps } from '../_ml/deps.js';
-import { planJobId, Q } from '../_ml/jobs.js';
+import { planJobId } from '../_ml/jobs.js';
 import { storeErrors } from '../_ml/store.js';
 
 const planValue = z.object({ planned: z.number(), chunks: z.number(), skipped: z.number() });
@@ -31,22 +32,18 @@ export interface BatchSummary {
   counts: Counts;
 }
 
-const idOf = (jobKey: string) => jobKey.slice(jobKey.lastIndexOf(':') + 1);
-
 export async function run(selection: PredictionSelection, ctx: JobContext<MlEngineDeps>): Promise<BatchSummary | { delegatedTo: { queue: string; id: string } }> {
   const { mlJobs, db } = ctx.deps;
-  const job = await mlJobs.batchJob(ctx.jobId);
-  if (!job) throw new Error(`batch job ${ctx.jobId} is gone`);
-  const values = await job.getChildrenValues();
-  const planKey = Object.keys(values).find((k) => idOf(k) === planJobId(ctx.jobId) && k.includes(`:${Q.plan}:`));
-  if (!planKey) {
+  const { values, failures } = await ctx.children();
+  const planChild = values.find((c) => c.queue === mlPredictPlan.name && c.id === planJobId(ctx.jobId));
+  if (!planChild) {
     // Enqueued by hand (POST /jobs/ml-predict-batch): a plain job cannot wait for children, so it starts
     // a flow and points to it. The derived id makes a retry of this job find the same flow.
     const { id } = await mlJobs.submitBatch(selection, `${ctx.jobId}-flow`);
     ctx.log.info({ batchId: id }, 'started a batch flow for a hand-enqueued batch');
-    return { delegatedTo: { queue: Q.batch, id } };
+    return { delegatedTo: { queue: mlPredictBatch.name, id } };
   }
-  const plan = planValue.parse(values[planKey]);
+  const plan = planValue.parse(planChild.value);
   const byModel = new Map<string, ModelSummary>();
   const add = (m: ModelSummary) => {
     const key = `${m.source}/${m.version}`;
@@ -57,20 +54,18 @@ export async function run(selection: PredictionSelection, ctx: JobContext<MlEngi
     byModel.set(key, cur);
   };
   let succeeded = 0, fellBack = 0, missing = 0;
-  for (const [key, value] of Object.entries(values)) {
-    if (key === planKey) continue;
-    const v = chunkValue.parse(value);
+  for (const child of values) {
+    if (child === planChild) continue;
+    const v = chunkValue.parse(child.value);
     succeeded += 1;
     missing += v.missing;
     if (v.fallback) fellBack += 1;
     v.byModel.forEach(add);
   }
 
-  const failures = await job.getIgnoredChildrenFailures();
-  const stored = Object.keys(failures).length ? await mlJobs.storedPlan(ctx.jobId) : null;
+  const stored = failures.length ? await mlJobs.storedPlan(ctx.jobId) : null;
   let failedMatches = 0;
-  for (const [key, reason] of Object.entries(failures)) {
-    const id = idOf(key);
+  for (const { id, reason } of failures) {
     const index = Number(id.slice(id.lastIndexOf('-c') + 2));
     const matchIds = stored?.chunks[index] ?? [];
     failedMatches += matchIds.length;
@@ -84,7 +79,7 @@ export async function run(selection: PredictionSelection, ctx: JobContext<MlEngi
     failed: list.reduce((n, m) => n + m.failed, 0),
     skipped: plan.skipped + missing + list.reduce((n, m) => n + m.skipped, 0),
   };
-  const failedChunks = Object.keys(failures).length;
+  const failedChunks = failures.length;
   await ctx.progress(100);
   ctx.log.info({ ...totals, chunks: plan.chunks, failedChunks, fellBack }, 'batch finished');
   return {

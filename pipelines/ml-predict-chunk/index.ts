@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import type { chunkPayload } from '../../queues/ml-predict-chunk.js';
 import type { JobContext } from '../../src/queue/define.js';
 import type { MlEngineDeps } from '../_ml/deps.js';
-import { Q } from '../_ml/jobs.js';
 import { countsOf, predictMatches, type ModelCounts, type PredictOutcome } from '../_ml/predict.js';
 
 export interface ChunkResult {
@@ -19,7 +18,7 @@ export async function run(p: z.output<typeof chunkPayload>, ctx: JobContext<MlEn
   const { mlJobs } = ctx.deps;
   const outcome = await predictMatches(ctx.deps, {
     matchIds: p.matchIds, runKey: ctx.jobId, modelVersion: p.modelVersion, signal: ctx.signal, log: ctx.log,
-    finalAttempt: ctx.attempt >= mlJobs.maxAttempts(Q.chunk),
+    finalAttempt: ctx.finalAttempt,
   });
   // Progress is for people watching; the predictions are stored, so a failure here must not fail the chunk.
   await mlJobs.chunkDone(p.batchId, p.index, p.count).catch((err) => ctx.log.warn({ err: (err as Error).message }, 'could not update the batch progress'));

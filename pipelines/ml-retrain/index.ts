@@ -1,13 +1,14 @@
 // ml-retrain: start a training on the ML service (once per job, whatever restarts happen), poll it to the
 // end honouring Retry-After, and register the result in the model registry.
 //
-// Why polling happens inside the job: rescheduling the job between polls (moveToDelayed + DelayedError)
-// needs the lock token, which the engine's job wrapper does not hand to pipelines. So the job holds one
-// slot of this concurrency-1 queue while it sleeps (BullMQ keeps renewing its lock), and the deadline
-// is counted from the TrainingRun row's start, so a restart neither extends nor resets it.
+// Between polls the job defers itself (`ctx.defer`): it holds no worker while the training runs for
+// hours, and waiting counts no attempt. Each run polls once, so everything that must survive lives in
+// the TrainingRun row; the deadline is counted from that row's start, so neither a restart nor a defer
+// extends or resets it.
+import { mlBaselineFit } from '../../queues/ml-baseline-fit.js';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
+import { mlPredictBatch } from '../../queues/ml-predict-batch.js';
 import type { retrainPayload } from '../../queues/ml-retrain.js';
 import type { TrainingStatus } from '../../src/generated/prisma/client.js';
 import { ModelSource } from '../../src/generated/prisma/client.js';
@@ -27,7 +28,7 @@ const ENDED: readonly TrainingStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'G
 export async function run(p: Payload, ctx: Ctx) {
   const { db, ml, config } = ctx.deps;
   if (!ml) {
-    ctx.log.info('ML_SERVICE_URL is not set: no service to retrain (ml-baseline-fit refits the baseline)');
+    ctx.log.info(`ML_SERVICE_URL is not set: no service to retrain (${mlBaselineFit.name} refits the baseline)`);
     return { skipped: 'ML_SERVICE_URL is not set', counts: {} };
   }
   const runKey = await trainingRunKey(ctx);
@@ -52,8 +53,11 @@ export async function run(p: Payload, ctx: Ctx) {
   }
 
   const deadline = runRow.startedAt.getTime() + config.RETRAIN_MAX_DURATION_MS;
-  const done = await pollUntilDone(ctx, runRow.id, serviceJobId, deadline);
-  return registerResult(ctx, runRow.id, serviceJobId, done);
+  const polled = await pollOnce(ctx, runRow, serviceJobId);
+  if ('done' in polled) return registerResult(ctx, runRow.id, serviceJobId, polled.done);
+  const left = deadline - Date.now();
+  if (left <= 0) return giveUp(ctx, runRow.id, serviceJobId, polled.status);
+  return ctx.defer(Math.min(polled.waitMs, left), { reason: `training ${serviceJobId} is ${polled.status || 'not answering'}` });
 }
 
 /**
@@ -69,42 +73,43 @@ async function trainingRunKey(ctx: Ctx): Promise<string> {
   return (await redis.get(key)) ?? fresh;
 }
 
-async function pollUntilDone(ctx: Ctx, runId: number, serviceJobId: string, deadline: number): Promise<MlTrainingJob> {
+/** One poll of the training: its result when it succeeded, else how long to wait before the next poll. */
+async function pollOnce(
+  ctx: Ctx,
+  runRow: { id: number; status: TrainingStatus; progress: number | null },
+  serviceJobId: string,
+): Promise<{ done: MlTrainingJob } | { waitMs: number; status: string }> {
   const { db, ml, config } = ctx.deps;
-  let last: { status: string; progress: number } = { status: '', progress: -1 };
-  for (;;) {
-    let waitMs = config.RETRAIN_POLL_MS;
-    try {
-      const job = await ml!.trainingJob(serviceJobId, { signal: ctx.signal, requestId: ctx.jobId });
-      const progress = job.progress ?? (job.status === 'succeeded' ? 1 : 0);
-      if (job.status !== last.status || progress !== last.progress) {
-        await db.trainingRun.update({ where: { id: runId }, data: { status: STATUS[job.status], progress } });
-        await ctx.progress(Math.round(progress * 100));
-        last = { status: job.status, progress };
-      }
-      if (job.status === 'succeeded') return job;
-      if (job.status === 'failed' || job.status === 'cancelled') {
-        const error = job.error ? `${job.error.code}: ${job.error.message}` : job.status;
-        await db.trainingRun.update({ where: { id: runId }, data: { status: STATUS[job.status], error, finishedAt: new Date() } });
-        // Retrying would find the same training (same Idempotency-Key): a new retrain job is the fix.
-        throw new NonRetryableError(`training ${serviceJobId} ${job.status}: ${error}`);
-      }
-      if (job.retryAfterMs) waitMs = Math.max(waitMs, job.retryAfterMs);
-    } catch (err) {
-      if (err instanceof NonRetryableError && !(err instanceof UpstreamClientError)) throw err;
-      if (err instanceof UpstreamClientError) {
-        // 404: the service no longer knows the training (its state was lost); polling cannot recover it.
-        await db.trainingRun.update({ where: { id: runId }, data: { status: 'FAILED', error: err.message, finishedAt: new Date() } });
-        throw err;
-      }
-      if (ctx.signal.aborted) throw err;
-      // A failed poll is not a failed training: keep polling until the deadline.
-      if (err instanceof RetryAfterError) waitMs = Math.max(waitMs, err.delayMs);
-      ctx.log.warn({ err: (err as Error).message, serviceJobId }, 'could not poll the training; trying again');
+  const runId = runRow.id;
+  let waitMs = config.RETRAIN_POLL_MS;
+  try {
+    const job = await ml!.trainingJob(serviceJobId, { signal: ctx.signal, requestId: ctx.jobId });
+    const progress = job.progress ?? (job.status === 'succeeded' ? 1 : 0);
+    if (STATUS[job.status] !== runRow.status || progress !== runRow.progress) {
+      await db.trainingRun.update({ where: { id: runId }, data: { status: STATUS[job.status], progress } });
+      await ctx.progress(Math.round(progress * 100));
     }
-    const left = deadline - Date.now();
-    if (left <= 0) return giveUp(ctx, runId, serviceJobId, last.status);
-    await sleep(Math.min(waitMs, left), undefined, { signal: ctx.signal });
+    if (job.status === 'succeeded') return { done: job };
+    if (job.status === 'failed' || job.status === 'cancelled') {
+      const error = job.error ? `${job.error.code}: ${job.error.message}` : job.status;
+      await db.trainingRun.update({ where: { id: runId }, data: { status: STATUS[job.status], error, finishedAt: new Date() } });
+      // Retrying would find the same training (same Idempotency-Key): a new retrain job is the fix.
+      throw new NonRetryableError(`training ${serviceJobId} ${job.status}: ${error}`);
+    }
+    if (job.retryAfterMs) waitMs = Math.max(waitMs, job.retryAfterMs);
+    return { waitMs, status: job.status };
+  } catch (err) {
+    if (err instanceof NonRetryableError && !(err instanceof UpstreamClientError)) throw err;
+    if (err instanceof UpstreamClientError) {
+      // 404: the service no longer knows the training (its state was lost); polling cannot recover it.
+      await db.trainingRun.update({ where: { id: runId }, data: { status: 'FAILED', error: err.message, finishedAt: new Date() } });
+      throw err;
+    }
+    if (ctx.signal.aborted) throw err;
+    // A failed poll is not a failed training: keep polling until the deadline.
+    if (err instanceof RetryAfterError) waitMs = Math.max(waitMs, err.delayMs);
+    ctx.log.warn({ err: (err as Error).message, serviceJobId }, 'could not poll the training; trying again');
+    return { waitMs, status: runRow.status.toLowerCase() };
   }
 }
 
@@ -139,7 +144,7 @@ async function registerResult(ctx: Ctx, runId: number, serviceJobId: string, job
     const promoted = await promote(db, version.id);
     version = promoted.version;
     const batch = await mlJobs.repredictUpcoming(`repredict-model-${version.id}-${version.promotedAt!.getTime()}`, version.version);
-    repredict = { queue: 'ml-predict-batch', id: batch.id };
+    repredict = { queue: mlPredictBatch.name, id: batch.id };
   }
   await db.trainingRun.update({ where: { id: runId }, data: { status: 'SUCCEEDED', progress: 1, modelVersionId: version.id, finishedAt: new Date() } });
   ctx.log.info({ serviceJobId, version: version.version, stage: version.stage, promoted: result.promoted }, 'retraining registered');

@@ -1,20 +1,23 @@
 // npm run db:migration -- <name>
 // Writes prisma/migrations/<timestamp>_<name>/migration.sql: the SQL that takes the existing migrations
-// to prisma/schema.prisma, computed by Prisma's own schema engine (WebAssembly), like `prisma migrate dev`.
+// to the schema in prisma/schema/ (every .prisma file there), computed by Prisma's own schema engine
+// (WebAssembly), like `prisma migrate dev`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MIGRATIONS_DIR, NO_FILTERS, openSchemaEngine, readMigrations, readSchema, SCHEMA_PATH } from '../db/schema-engine.js';
+import { MIGRATIONS_DIR, NO_FILTERS, openSchemaEngine, readMigrations, readSchemaFiles } from '../db/schema-engine.js';
 import { withScratchDatabase } from '../db/admin.js';
+import { loadConfigOrExit } from '../config.js';
 
 const name = (process.argv[2] ?? '').trim();
 if (!/^[a-z0-9_]+$/.test(name)) {
   console.error('usage: npm run db:migration -- <name>   (lower-case letters, digits and underscores)');
   process.exit(2);
 }
-const baseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/matchday';
+// The scratch database goes on DATABASE_URL's server, read like every setting (a bad value exits 2).
+const baseUrl = loadConfigOrExit().DATABASE_URL;
 
 await withScratchDatabase(baseUrl, async (scratchUrl) => {
-  const schema = await readSchema();
+  const schema = await readSchemaFiles();
   const { engine, close } = await openSchemaEngine(scratchUrl, schema);
   try {
     const migrationsList = await readMigrations();
@@ -22,14 +25,14 @@ await withScratchDatabase(baseUrl, async (scratchUrl) => {
     // the shadow database, and diffs the result against the schema.
     const { stdout: out } = await engine.diff({
       from: migrationsList.migrationDirectories.length ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
-      to: { tag: 'schemaDatamodel', files: [{ path: SCHEMA_PATH, content: schema }] },
+      to: { tag: 'schemaDatamodel', files: schema },
       script: true,
       exitCode: null,
       filters: NO_FILTERS,
     } as never);
     const stdout = out ?? '';
     if (!stdout.trim() || /^-- This is an empty migration/.test(stdout.trim())) {
-      console.log('schema.prisma matches the migrations: nothing to write');
+      console.log(`prisma/schema/ (${schema.length} files) matches the migrations: nothing to write`);
       return;
     }
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);

@@ -5,8 +5,19 @@ import { PrismaClient } from '../generated/prisma/client.js';
 export type Db = PrismaClient;
 export { Prisma } from '../generated/prisma/client.js';
 
-export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000 });
+export interface PoolOptions {
+  /** PostgreSQL cancels any statement on these connections that runs longer (0 = never). */
+  statementTimeoutMs?: number;
+  /** Shows in pg_stat_activity, to tell the pools apart. */
+  applicationName?: string;
+}
+
+export function createPool(databaseUrl: string, poolSize = 10, o: PoolOptions = {}): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000,
+    ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}),
+    ...(o.applicationName ? { application_name: o.applicationName } : {}),
+  });
 }
 
 /** Prisma on the given pool (one pool for Prisma and for plain SQL), or on its own pool from a URL. */

@@ -25,6 +25,9 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   }
 }
 
+/** The pending migrations of the database a pool connects to (readiness checks). */
+export const pendingMigrationsOn = (pool: pg.Pool): Promise<string[]> => pendingMigrations(async (text) => (await pool.query(text)).rows);
+
 /** Names of migrations in prisma/migrations/ not yet recorded as finished in the database. */
 export async function pendingMigrations(query: (sql: string) => Promise<{ migration_name: string }[]>): Promise<string[]> {
   const { migrationDirectories } = await readMigrations();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
-import { rootPath } from '../paths.js';
+import { ROOT, rootPath } from '../paths.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,11 +30,31 @@ async function loadGlue(): Promise<Glue> {
   return glue;
 }
 
-export const SCHEMA_PATH = rootPath('prisma', 'schema.prisma');
+/** The data model: a folder of .prisma files, one per area (Prisma's multi-file schema). */
+export const SCHEMA_DIR = rootPath('prisma', 'schema');
 export const MIGRATIONS_DIR = rootPath('prisma', 'migrations');
 
-export async function readSchema(): Promise<string> {
-  return readFile(SCHEMA_PATH, 'utf8');
+/** One file of the schema; `path` is relative to the repository root so engine errors name it plainly. */
+export interface SchemaFile {
+  path: string;
+  content: string;
+}
+
+/**
+ * Every .prisma file under the schema folder, subfolders included (as `prisma generate` reads it, so the
+ * client and the migrations never see different models), sorted by path so the order is stable. A new
+ * area is a new file: nothing here lists them.
+ */
+export async function readSchemaFiles(dir = SCHEMA_DIR): Promise<SchemaFile[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile() && path.extname(e.name) === '.prisma')
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+  if (!files.length) throw new Error(`no .prisma files in ${dir}`);
+  return Promise.all(
+    files.map(async (file) => ({ path: path.relative(ROOT, file), content: await readFile(file, 'utf8') })),
+  );
 }
 
 // PostgreSQL's internal one-byte "char" type (OID 18: pg_class.relkind and friends) is not among the
@@ -82,15 +102,16 @@ export interface OpenSchemaEngine {
 }
 
 /** Opens a schema engine bound to one database. Call `close()` when done. */
-export async function openSchemaEngine(connectionString: string, schema?: string): Promise<OpenSchemaEngine> {
+export async function openSchemaEngine(connectionString: string, schema?: SchemaFile[]): Promise<OpenSchemaEngine> {
   gluePromise ??= loadGlue();
   const glue = await gluePromise;
-  const datamodel = schema ?? (await readSchema());
+  // Each file goes to the engine on its own, as Prisma's CLI passes a multi-file schema.
+  const datamodels = (schema ?? (await readSchemaFiles())).map((f) => [f.path, f.content]);
   const opened: Array<{ dispose(): Promise<void> }> = [];
   const adapterFactory = bindMigrationAwareSqlAdapterFactory(introspectionSafeFactory(connectionString, opened) as never);
   const engine = await (glue.SchemaEngine as unknown as typeof SchemaEngine & {
     new: (o: unknown, log: (s: string) => void, a: unknown) => Promise<SchemaEngine>;
-  }).new({ datamodels: [['schema.prisma', datamodel]] }, () => {}, adapterFactory);
+  }).new({ datamodels }, () => {}, adapterFactory);
   return {
     engine,
     async close() {

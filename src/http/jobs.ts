@@ -2,11 +2,18 @@ import type { Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { cancelChannel } from '../queue/cancel.js';
-import { withTimeout } from '../redis.js';
+import { withDeadline, withTimeout } from '../redis.js';
 import type { HttpContext } from './context.js';
-import { HttpError, zodDetails } from './errors.js';
+import { HttpError, invalid, zodDetails } from './errors.js';
 
-const params = z.object({ queue: z.string(), id: z.string().min(1).max(200) });
+/** Job ids the API accepts in a path (ours are far shorter; BullMQ itself sets no bound). */
+export const MAX_JOB_ID_CHARS = 256;
+const params = z.object({ queue: z.string(), id: z.string().min(1).max(MAX_JOB_ID_CHARS) });
+const jobParams = (raw: unknown) => {
+  const p = params.safeParse(raw);
+  if (!p.success) throw invalid('job', p.error);
+  return p.data;
+};
 const idempotencyKey = z.string().min(1).max(200).optional();
 
 export function jobView(queue: string, job: Job, state: string) {
@@ -54,18 +61,18 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
       const details = zodDetails(payload.error);
       throw new HttpError(400, `invalid payload for ${queue}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
     }
-    const { id, created } = await t(ctx.producer.enqueue(queue, payload.data, { idempotencyKey: key.data, validated: true }));
+    const { id, created } = await withDeadline((signal) => ctx.producer.enqueueByName(queue, payload.data, { idempotencyKey: key.data, validated: true, signal }), ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
     return reply.status(created ? 202 : 200).send({ id, queue });
   });
 
   app.get('/jobs/:queue/:id', async (req) => {
-    const { queue, id } = params.parse(req.params);
+    const { queue, id } = jobParams(req.params);
     const { job, state } = await load(queue, id);
     return jobView(queue, job, state);
   });
 
   app.delete('/jobs/:queue/:id', async (req, reply) => {
-    const { queue, id } = params.parse(req.params);
+    const { queue, id } = jobParams(req.params);
     const { job, state } = await load(queue, id);
     if (state === 'active') {
       // The job runs in some worker process; whichever holds it aborts it through its AbortSignal.
@@ -80,7 +87,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
   });
 
   app.post('/jobs/:queue/:id/retry', async (req, reply) => {
-    const { queue, id } = params.parse(req.params);
+    const { queue, id } = jobParams(req.params);
     const { job, state } = await load(queue, id);
     if (state !== 'failed') throw new HttpError(409, `job ${id} is ${state}: only failed jobs can be retried`);
     await t(job.retry('failed'));

@@ -9,6 +9,7 @@ import { apiKeyChecker } from './auth.js';
 import type { HttpContext } from './context.js';
 import { registerDeadLetterRoutes } from './dead-letters.js';
 import { errorHandler } from './errors.js';
+import { guardInput } from './input-guard.js';
 import { registerJobRoutes } from './jobs.js';
 
 export const BOARD_PATH = '/admin/queues';
@@ -27,6 +28,10 @@ export async function buildHttpServer(ctx: HttpContext, o: HttpOptions): Promise
     // Requests are measured by the metrics hook; logging each one would cost more than it tells.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Fastify's default (100) answers 414 to longer path parameters before a route sees them; the routes
+    // bound their own (a job id up to 256 characters) and answer 400 naming the field. Node caps the
+    // whole request line at 16 KB anyway.
+    routerOptions: { maxParamLength: 16 * 1024 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -40,6 +45,7 @@ export async function buildHttpServer(ctx: HttpContext, o: HttpOptions): Promise
     const headers: Record<string, string> = path.startsWith(BOARD_PATH) ? { 'www-authenticate': 'Basic realm="matchday", charset="UTF-8"' } : {};
     return reply.status(401).headers(headers).send({ error: 'missing or wrong API key (x-api-key header, Bearer token, or basic auth password)' });
   });
+  app.addHook('preValidation', guardInput);
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.httpDuration.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
@@ -48,9 +54,13 @@ export async function buildHttpServer(ctx: HttpContext, o: HttpOptions): Promise
   });
 
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
+  // Open to anyone (probes carry no key), so it shows check names and states only: the failures' texts
+  // name internal hosts and ports, and go to the log instead.
+  app.get('/readyz', async (req, reply) => {
     const r = await ctx.ready();
-    return reply.status(r.ok ? 200 : 503).send(r);
+    const checks = Object.fromEntries(Object.entries(r.checks).map(([name, c]) => [name, { ok: c.ok }]));
+    if (!r.ok) req.log.warn({ checks: r.checks }, 'not ready');
+    return reply.status(r.ok ? 200 : 503).send({ ok: r.ok, checks });
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);

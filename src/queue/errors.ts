@@ -7,10 +7,23 @@ export class NonRetryableError extends Error {
   override name = 'NonRetryableError';
 }
 
-/** The upstream asked us to come back later (429/503 with Retry-After): retry after `delayMs`. */
+/**
+ * How a wait that is not the job's fault (an upstream's open circuit breaker) is sat out: the job goes
+ * back to delayed without counting an attempt, `jitterMs` spreading the wake-ups, until it has waited
+ * `maxWaitMs` in all; from then on the same error counts as a failed attempt, so no job waits forever.
+ */
+export interface WaitPolicy {
+  maxWaitMs: number;
+  jitterMs: number;
+}
+
+/**
+ * The upstream asked us to come back later (429/503 with Retry-After): retry after `delayMs`. With a
+ * `wait` policy the engine defers the job instead (no attempt counted) while the policy allows it.
+ */
 export class RetryAfterError extends Error {
   override name = 'RetryAfterError';
-  constructor(message: string, readonly delayMs: number) {
+  constructor(message: string, readonly delayMs: number, readonly wait?: WaitPolicy) {
     super(message);
   }
 }
@@ -25,7 +38,7 @@ export class JobCancelledError extends NonRetryableError {
   override name = 'JobCancelledError';
 }
 
-/** The worker is shutting down and its deadline passed: retry elsewhere. */
+/** The worker is shutting down and its deadline passed: the job is put back for another worker, no attempt counted. */
 export class ShutdownAbortError extends Error {
   override name = 'ShutdownAbortError';
 }

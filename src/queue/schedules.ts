@@ -30,9 +30,12 @@ export function effectiveSchedule(def: QueueDefinition, overrides: Readonly<Reco
   return spec.pattern ? { ...base, pattern: spec.pattern, tz: spec.tz ?? 'UTC' } : { ...base, everyMs: spec.everyMs! };
 }
 
-/** The interval between two ticks (for cron: between the next two), used by the missed-tick policy. */
-export function schedulePeriodMs(def: QueueDefinition, s?: EffectiveSchedule): number | undefined {
-  const spec = s ?? (def.schedule ? effectiveSchedule(def, {}) : undefined);
+/**
+ * The interval between two ticks (for cron: between the next two) of the schedule the queue runs under
+ * after `SCHEDULES` overrides, used by the missed-tick policy; undefined when it has none or it is off.
+ */
+export function schedulePeriodMs(def: QueueDefinition, overrides: Readonly<Record<string, ScheduleOverride>>): number | undefined {
+  const spec = effectiveSchedule(def, overrides);
   if (!spec) return undefined;
   if (spec.everyMs) return spec.everyMs;
   const it = CronExpressionParser.parse(spec.pattern!, { tz: spec.tz });

@@ -2,9 +2,10 @@
 // and graceful shutdown with a deadline.
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ScheduleOverride } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { workerConnection } from '../redis.js';
+import { settlesBy, workerConnection } from '../redis.js';
 import type { QueueDefinition } from './define.js';
 import { JobCancelledError, RetryAfterError, ShutdownAbortError } from './errors.js';
 import { backoffDelay } from './retry-presets.js';
@@ -19,6 +20,8 @@ export interface WorkerPoolOptions {
   concurrency: Readonly<Record<string, number>>;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** `SCHEDULES`: the missed-tick rule uses the period a schedule actually runs at. */
+  scheduleOverrides: Readonly<Record<string, ScheduleOverride>>;
   deps: unknown;
   log: Logger;
   metrics: Metrics;
@@ -38,15 +41,16 @@ export class WorkerPool {
     const { o } = this;
     for (const def of o.defs) {
       const handler = await def.handler();
-      const run = createJobRunner({
-        def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
-        running: this.running, schedulePeriodMs: schedulePeriodMs(def),
-      });
       const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
       connection.on('error', () => {}); // reported through the worker's own 'error' event
       this.connections.push(connection);
-      // One-argument processor: BullMQ then creates no AbortController per job; cancel goes through `running`.
-      const worker = new Worker(def.name, (job) => run(job), {
+      const run = createJobRunner({
+        def, handler: handler as never, deps: o.deps, log: o.log, metrics: o.metrics, sinks: o.sinks,
+        running: this.running, schedulePeriodMs: schedulePeriodMs(def, o.scheduleOverrides), prefix: o.prefix, redis: connection,
+      });
+      // Two-argument processor: BullMQ then creates no AbortController per job (cancel goes through
+      // `running`); the token lets a job defer itself or wait for its children.
+      const worker = new Worker(def.name, (job, token) => run(job, token), {
         connection,
         prefix: o.prefix,
         concurrency: o.concurrency[def.name] ?? def.concurrency,
@@ -92,21 +96,28 @@ export class WorkerPool {
     this.subscriber = sub;
   }
 
-  /** Stop taking jobs; let running ones finish until `deadlineMs`, then abort them through their signals. */
-  async close(deadlineMs: number): Promise<{ aborted: boolean }> {
+  /**
+   * Stop taking jobs; let running ones finish until `deadline` (epoch ms), then abort them through their
+   * signals (they are put back without counting an attempt) and give that until `closeBy`. Past `closeBy`
+   * (Redis does not answer) the connections are dropped: `forced`.
+   */
+  async close(deadline: number, closeBy: number): Promise<{ aborted: boolean; forced: boolean }> {
     const closing = Promise.all([...this.workers.values()].map((w) => w.close()));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((r) => (timer = setTimeout(() => r('deadline'), deadlineMs)));
-    const first = await Promise.race([closing.then(() => 'closed' as const), deadline]);
-    clearTimeout(timer);
-    if (first === 'deadline') {
-      this.o.log.warn({ deadlineMs }, 'shutdown deadline passed: aborting running jobs');
+    let aborted = false;
+    if (!(await settlesBy(closing, deadline, 0))) {
+      aborted = this.running.size > 0;
+      this.o.log.warn({ running: this.running.size }, 'shutdown deadline passed: aborting running jobs');
       for (const job of this.running.values()) job.abort(new ShutdownAbortError('shutdown deadline passed'));
-      await closing;
     }
+    let forced = !(await settlesBy(closing, closeBy));
     // We passed the connections in, so BullMQ treats them as shared and leaves them open.
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    if (!forced) forced = !(await settlesBy(Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect()))), closeBy));
+    if (forced) {
+      this.o.log.error('workers did not close in time (Redis does not answer?): dropping their connections');
+      for (const w of this.workers.values()) void w.disconnect().catch(() => {});
+      for (const c of this.connections) c.disconnect();
+    }
     this.subscriber?.disconnect();
-    return { aborted: first === 'deadline' };
+    return { aborted, forced };
   }
 }

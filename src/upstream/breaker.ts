@@ -13,9 +13,11 @@ export interface BreakerOptions {
   /** How long it stays open before letting a probe through (half-open). */
   resetTimeoutMs: number;
   rollingWindowMs: number;
+  /** How long in all one job may wait for this breaker without spending attempts (UPSTREAM_BREAKER_MAX_WAIT_MS). */
+  maxWaitMs: number;
 }
 
-export const defaultBreakerOptions: BreakerOptions = { volumeThreshold: 10, errorThresholdPercentage: 50, resetTimeoutMs: 30_000, rollingWindowMs: 60_000 };
+export const defaultBreakerOptions: BreakerOptions = { volumeThreshold: 10, errorThresholdPercentage: 50, resetTimeoutMs: 30_000, rollingWindowMs: 60_000, maxWaitMs: 30 * 60_000 };
 
 const STATE_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -61,6 +63,11 @@ export class UpstreamBreaker {
   /** How long until the breaker lets a probe through. */
   remainingOpenMs(now = Date.now()): number {
     return Math.max(0, this.openedAt + this.options.resetTimeoutMs - now);
+  }
+
+  /** Half-open with its one probe in flight: every other call waits for the probe's result. */
+  get probing(): boolean {
+    return this.breaker.halfOpen && !this.breaker.pendingClose;
   }
 
   private counts() {

@@ -6,9 +6,11 @@ import type { Redis } from 'ioredis';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { headerSecrets, Redactor, urlPasswords } from '../secrets.js';
 import type { BreakerRegistry } from '../status.js';
 import { defaultBreakerOptions, UpstreamBreaker, type BreakerOptions } from './breaker.js';
-import { CircuitOpenError, errorForStatus, UpstreamError, UpstreamRetryAfterError } from './errors.js';
+import { parseRetryAfter } from '../queue/errors.js';
+import { BODY_SNIPPET_CHARS, CircuitOpenError, errorForStatus, UpstreamError, UpstreamRetryAfterError } from './errors.js';
 import { SharedRateLimiter, type RateLimit } from './rate-limit.js';
 
 export interface UpstreamOptions {
@@ -27,6 +29,8 @@ export interface UpstreamOptions {
   rateLimitMaxWaitMs?: number;
   breaker?: Partial<BreakerOptions>;
   headers?: Record<string, string>;
+  /** Longest Retry-After obeyed (UPSTREAM_MAX_RETRY_AFTER_MS): a longer one is cut to this, logged and counted. */
+  maxRetryAfterMs?: number;
 }
 
 export interface UpstreamEnv {
@@ -35,6 +39,8 @@ export interface UpstreamEnv {
   metrics: Metrics;
   breakers: BreakerRegistry;
   log: Logger;
+  /** The engine's secret settings (configSecrets): never quoted in an error, whatever an upstream echoes. */
+  secrets?: readonly string[];
 }
 
 export interface RequestOptions {
@@ -59,21 +65,28 @@ export interface UpstreamResponse {
 }
 
 const SOCKET_ERRORS = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+/** Jobs that meet an open breaker wake within this share of its reset time after the probe time, not all at once. */
+const WAKE_SPREAD = 0.5;
+/** A job that meets the half-open probe in flight looks again after 1–2 s. */
+const PROBE_RECHECK_MS = 1_000;
 
 export class Upstream {
   readonly name: string;
   readonly breaker: UpstreamBreaker;
   private readonly pool: Pool;
   private readonly limiter?: SharedRateLimiter;
+  /** Applied once, here, to all upstream text an error carries: the engine's secrets and this upstream's credentials. */
+  private readonly redactor: Redactor;
   private readonly o: Required<Omit<UpstreamOptions, 'rateLimit' | 'breaker' | 'headers'>> & Pick<UpstreamOptions, 'headers'>;
 
   constructor(options: UpstreamOptions, private readonly env: UpstreamEnv) {
     this.name = options.name;
     this.o = {
       connections: 8, connectTimeoutMs: 5_000, headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000, requestTimeoutMs: 30_000,
-      maxResponseBytes: 10 * 1024 * 1024, rateLimitMaxWaitMs: 5_000, ...options,
+      maxResponseBytes: 10 * 1024 * 1024, rateLimitMaxWaitMs: 5_000, maxRetryAfterMs: 15 * 60_000, ...options,
     };
     const origin = new URL(options.baseUrl);
+    this.redactor = new Redactor([...(env.secrets ?? []), ...headerSecrets(options.headers), ...urlPasswords(options.baseUrl)]);
     this.pool = new Pool(origin.origin, {
       connections: this.o.connections,
       connectTimeout: this.o.connectTimeoutMs,
@@ -95,18 +108,37 @@ export class Upstream {
   }
 
   async request(r: RequestOptions): Promise<UpstreamResponse> {
+    // The breaker first: a job that waits for it must not use up a rate-limit slot.
+    if (this.breaker.state === 'open' || this.breaker.probing) throw this.circuitOpen();
     await this.takeRateLimitSlot(r.signal);
-    if (this.breaker.state === 'open') {
-      throw new CircuitOpenError(this.name, undefined, Math.max(1_000, this.breaker.remainingOpenMs()), 'circuit open');
-    }
     try {
       return await this.breaker.fire(() => this.send(r));
     } catch (err) {
-      if ((err as { code?: string }).code === 'EOPENBREAKER') {
-        throw new CircuitOpenError(this.name, undefined, Math.max(1_000, this.breaker.remainingOpenMs()), 'circuit open');
-      }
+      if ((err as { code?: string }).code === 'EOPENBREAKER') throw this.circuitOpen();
       throw err;
     }
+  }
+
+  /**
+   * Open: come back at the probe time, spread over half a reset period so the waiting jobs do not all
+   * wake at once (the first one through is the probe). Half-open with the probe in flight: look again
+   * shortly, until the probe has closed or reopened the breaker.
+   */
+  private circuitOpen(): CircuitOpenError {
+    const { resetTimeoutMs, maxWaitMs } = this.breaker.options;
+    if (this.breaker.state === 'half-open') {
+      return new CircuitOpenError(this.name, PROBE_RECHECK_MS, 'circuit half-open, its probe in flight', { maxWaitMs, jitterMs: PROBE_RECHECK_MS });
+    }
+    return new CircuitOpenError(this.name, Math.max(500, this.breaker.remainingOpenMs()), 'circuit open', { maxWaitMs, jitterMs: Math.round(resetTimeoutMs * WAKE_SPREAD) });
+  }
+
+  /** A Retry-After header in ms, capped at `maxRetryAfterMs` (an upstream asking for a year parks no job for a year). */
+  retryAfterMs(header: string | string[] | undefined): number | undefined {
+    const asked = parseRetryAfter(header);
+    if (asked === undefined || asked <= this.o.maxRetryAfterMs) return asked;
+    this.env.metrics.upstreamRetryAfterCapped.inc({ upstream: this.name });
+    this.env.log.warn({ upstream: this.name, retryAfter: header, askedMs: asked, cappedMs: this.o.maxRetryAfterMs }, 'Retry-After longer than UPSTREAM_MAX_RETRY_AFTER_MS: capped');
+    return this.o.maxRetryAfterMs;
   }
 
   private async takeRateLimitSlot(signal?: AbortSignal) {
@@ -138,18 +170,20 @@ export class Upstream {
       statusClass = `${Math.floor(res.statusCode / 100)}xx`;
       if (res.statusCode === 304) {
         await res.body.dump();
-        return response(this.name, 304, res.headers, Buffer.alloc(0), true);
+        return response(this.name, 304, res.headers, Buffer.alloc(0), true, this.redactor);
       }
       const buf = Buffer.from(await res.body.arrayBuffer());
-      if (res.statusCode >= 400) throw errorForStatus(this.name, res.statusCode, res.headers, buf.toString('utf8'));
-      return response(this.name, res.statusCode, res.headers, buf, false);
+      if (res.statusCode >= 400) {
+        throw errorForStatus(this.name, res.statusCode, this.retryAfterMs(res.headers['retry-after']), this.redactorFor(r).cut(buf.toString('utf8'), BODY_SNIPPET_CHARS));
+      }
+      return response(this.name, res.statusCode, res.headers, buf, false, this.redactorFor(r));
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (!retried && (r.method ?? 'GET') === 'GET' && code && SOCKET_ERRORS.has(code)) {
         // A kept-alive socket the upstream had just closed: one immediate retry is safe for a GET.
         return this.send(r, true);
       }
-      throw this.wrap(err, r.signal);
+      throw this.wrap(err, r.signal, r);
     } finally {
       this.env.metrics.upstreamRequests.inc({ upstream: this.name, status_class: statusClass });
       this.env.metrics.upstreamDuration.observe({ upstream: this.name }, (performance.now() - started) / 1000);
@@ -162,12 +196,18 @@ export class Upstream {
     return base;
   }
 
-  private wrap(err: unknown, caller?: AbortSignal): Error {
+  /** Credentials a single request adds (rare: most clients set theirs once, in the options). */
+  private redactorFor(r: RequestOptions): Redactor {
+    const extra = headerSecrets(r.headers);
+    return extra.length ? this.redactor.with(extra) : this.redactor;
+  }
+
+  private wrap(err: unknown, caller: AbortSignal | undefined, r: RequestOptions): Error {
     if (err instanceof UpstreamError || err instanceof UpstreamRetryAfterError || (err as Error).name === 'UpstreamClientError') return err as Error;
     if (caller?.aborted) return caller.reason instanceof Error ? caller.reason : new Error(String(caller.reason));
     if (err instanceof undiciErrors.ResponseExceededMaxSizeError) return new UpstreamError(this.name, undefined, `response larger than ${this.o.maxResponseBytes} bytes`);
     const e = err as Error & { code?: string };
-    const what = e.name === 'TimeoutError' || e.code?.includes('TIMEOUT') ? 'timed out' : `request failed (${e.code ?? e.name}: ${e.message})`;
+    const what = e.name === 'TimeoutError' || e.code?.includes('TIMEOUT') ? 'timed out' : `request failed (${e.code ?? e.name}: ${this.redactorFor(r).scrub(e.message)})`;
     return new UpstreamError(this.name, undefined, what);
   }
 
@@ -185,14 +225,16 @@ function withQuery(path: string, query?: RequestOptions['query']): string {
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
 }
 
-function response(upstream: string, status: number, headers: UpstreamResponse['headers'], body: Buffer, notModified: boolean): UpstreamResponse {
+function response(upstream: string, status: number, headers: UpstreamResponse['headers'], body: Buffer, notModified: boolean, redactor: Redactor): UpstreamResponse {
   return {
     status, headers, body, notModified,
     json<T>() {
       try {
         return JSON.parse(body.toString('utf8')) as T;
       } catch (err) {
-        throw new UpstreamError(upstream, status, `malformed JSON (${(err as Error).message})`, body.toString('utf8', 0, 120));
+        // Not the parser's message: it quotes the body, cut where a scrub cannot see a whole secret.
+        const at = /position \d+/.exec((err as Error).message)?.[0] ?? 'unexpected input';
+        throw new UpstreamError(upstream, status, `malformed JSON (${at})`, redactor.cut(body.toString('utf8'), 120));
       }
     },
   };

@@ -1,6 +1,6 @@
 // Upstream failures are wrapped once, here, with the upstream's name, status and a cut body, and
 // mapped onto the engine's retry classes.
-import { NonRetryableError, parseRetryAfter, RetryAfterError } from '../queue/errors.js';
+import { NonRetryableError, RetryAfterError, type WaitPolicy } from '../queue/errors.js';
 
 export class UpstreamError extends Error {
   override name = 'UpstreamError';
@@ -24,22 +24,31 @@ export class UpstreamClientError extends NonRetryableError {
 
 export class UpstreamRetryAfterError extends RetryAfterError {
   override name = 'UpstreamRetryAfterError';
-  constructor(readonly upstream: string, readonly status: number | undefined, delayMs: number, why: string) {
-    super(`${upstream}: ${why}; retry in ${delayMs} ms`, delayMs);
+  constructor(readonly upstream: string, readonly status: number | undefined, delayMs: number, why: string, wait?: WaitPolicy) {
+    super(`${upstream}: ${why}; retry in ${delayMs} ms`, delayMs, wait);
   }
 }
 
+/**
+ * The upstream's breaker let no request through. Nothing was asked of the upstream, so the job waits it
+ * out without spending an attempt (the `wait` policy), up to the breaker's maximum wait.
+ */
 export class CircuitOpenError extends UpstreamRetryAfterError {
   override name = 'CircuitOpenError';
+  constructor(upstream: string, delayMs: number, why: string, wait: WaitPolicy) {
+    super(upstream, undefined, delayMs, why, wait);
+  }
 }
 
 export const BODY_SNIPPET_CHARS = 300;
 
-export function errorForStatus(upstream: string, status: number, headers: Record<string, string | string[] | undefined>, body: string): Error {
-  const snippet = body.slice(0, BODY_SNIPPET_CHARS);
-  if (status === 429 || status === 503) {
-    const delay = parseRetryAfter(headers['retry-after']);
-    if (delay !== undefined) return new UpstreamRetryAfterError(upstream, status, delay, `HTTP ${status} with Retry-After`);
+/**
+ * `retryAfterMs`: the response's Retry-After, already parsed and capped by the client; `snippet`: the
+ * start of the body, already cut and scrubbed of secrets by the client.
+ */
+export function errorForStatus(upstream: string, status: number, retryAfterMs: number | undefined, snippet: string): Error {
+  if ((status === 429 || status === 503) && retryAfterMs !== undefined) {
+    return new UpstreamRetryAfterError(upstream, status, retryAfterMs, `HTTP ${status} with Retry-After`);
   }
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) return new UpstreamClientError(upstream, status, snippet);
   return new UpstreamError(upstream, status, 'upstream failed', snippet);

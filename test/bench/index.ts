@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   ingest: () => import('./ingest.js'),
   baseline: () => import('./baseline.js'),
   predict: () => import('./predict.js'),
+  agents: () => import('./agents.js'),
+  fanout: () => import('./fanout.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -5,6 +5,8 @@
 // Baseline in the same round: the same season fetched and JSON.parse'd only (ingest-baseline.ts).
 // Each round starts from empty tables; both ratios are taken per round, their median judged (support.ts).
 import { spawn } from 'node:child_process';
+import { ingestEspnScoreboard } from '../../queues/ingest-espn-scoreboard.js';
+import { ingestEspnSummary } from '../../queues/ingest-espn-summary.js';
 import { queues } from '../../queues/index.js';
 import { createPipelineDeps } from '../../src/app/deps.js';
 import { loadConfig } from '../../src/config.js';
@@ -29,7 +31,7 @@ async function pass(e: Engine, matchdays: string[], eventIds: string[], tag: str
   const t = performance.now();
   const sb = done(e, 'ingest-espn-scoreboard', matchdays.length);
   // Enqueued in bulk, as the ingest planner does.
-  await e.producer.enqueueBulk('ingest-espn-scoreboard', matchdays.map((dates) => ({ payload: { league: 'eng.1', dates }, jobId: `${tag}-sb-${dates}` })));
+  await e.producer.enqueueBulk(ingestEspnScoreboard, matchdays.map((dates) => ({ payload: { league: 'eng.1', dates }, jobId: `${tag}-sb-${dates}` })));
   await sb;
   const tsb = performance.now();
   // The summaries of a matchday's finished matches in one job (10 fetched side by side), as the planner
@@ -37,7 +39,7 @@ async function pass(e: Engine, matchdays: string[], eventIds: string[], tag: str
   const groups: string[][] = [];
   for (let i = 0; i < eventIds.length; i += 10) groups.push(eventIds.slice(i, i + 10));
   const su = done(e, 'ingest-espn-summary', groups.length);
-  await e.producer.enqueueBulk('ingest-espn-summary', groups.map((ids) => ({ payload: { league: 'eng.1', eventIds: ids }, jobId: `${tag}-su-${ids[0]}` })));
+  await e.producer.enqueueBulk(ingestEspnSummary, groups.map((ids) => ({ payload: { league: 'eng.1', eventIds: ids }, jobId: `${tag}-su-${ids[0]}` })));
   await su;
   return { seconds: (performance.now() - t) / 1000, scoreboards: (tsb - t) / 1000, summaries: (performance.now() - tsb) / 1000 };
 }

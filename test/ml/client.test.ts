@@ -1,12 +1,14 @@
 // The ML service client: response validation (pure), and the calls over real HTTP against the fake
 // service through a real engine's resilient upstream client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coverageProblem, MlResponseError } from '../../pipelines/_ml/client.js';
 import { batchPredictResponse, trainingJobResponse } from '../../pipelines/_ml/schemas.js';
-import { confidenceLevel, mostLikelyOutcome, parseCutoffs } from '../../pipelines/_ml/store.js';
-import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
+import { confidenceLevel, mostLikelyOutcome } from '../../pipelines/_ml/store.js';
+import { loadConfig } from '../../src/config.js';
+import { uniquePrefix } from '../support/db.js';
 import { FakeMlService } from './fake-ml-service.js';
-import { startMlEngine, type MlTestEngine } from './support.js';
+import { useMlEngine } from './fixture.js';
+import { startMlEngine } from './support.js';
 
 const prediction = (id: string, p: { home: number; draw: number; away: number }, extra: Record<string, unknown> = {}) => ({
   match_id: id, probabilities: p, expected_goals: { home: 1.2, away: 0.9 }, predicted_outcome: 'HOME', confidence: Math.max(p.home, p.draw, p.away),
@@ -49,29 +51,16 @@ describe('response validation', () => {
   });
 
   it('derives confidence levels and outcomes from the configured cut-offs', () => {
-    const cut = parseCutoffs('0.45,0.60');
+    const cut = loadConfig({ CONFIDENCE_CUTOFFS: '0.45,0.60' }).CONFIDENCE_CUTOFFS;
     expect([0.3, 0.45, 0.59, 0.6, 0.9].map((c) => confidenceLevel(c, cut))).toEqual(['low', 'medium', 'medium', 'high', 'high']);
-    expect(() => parseCutoffs('0.6,0.4')).toThrow(/below/);
     expect([mostLikelyOutcome(0.5, 0.3, 0.2), mostLikelyOutcome(0.2, 0.3, 0.5), mostLikelyOutcome(0.3, 0.4, 0.3), mostLikelyOutcome(0.4, 0.2, 0.4)]).toEqual(['HOME', 'AWAY', 'DRAW', 'HOME']);
   });
 });
 
 describe('client over HTTP', () => {
   const fake = new FakeMlService({ token: 'client-token-123' });
-  let engine: MlTestEngine;
-  let db: Awaited<ReturnType<typeof cloneTestDatabase>>;
-
-  beforeAll(async () => {
-    db = await cloneTestDatabase();
-    await fake.start();
-    engine = await startMlEngine({ databaseUrl: db.url, prefix: uniquePrefix(), env: { ML_SERVICE_URL: `${fake.url}/`, ML_SERVICE_TOKEN: 'client-token-123', ROLE: 'api' } });
-  });
-  afterAll(async () => {
-    await engine?.stop();
-    await fake.stop();
-    await db?.drop();
-  });
-  const ml = () => engine.deps.ml!;
+  const svc = useMlEngine({ fake, env: () => ({ ML_SERVICE_URL: `${fake.url}/`, ML_SERVICE_TOKEN: 'client-token-123', ROLE: 'api' }) });
+  const ml = () => svc.engine.deps.ml!;
 
   it('reads health, model info and status with the token and a request id', async () => {
     expect(await ml().health({ requestId: 'req-1' })).toMatchObject({ status: 'ok', modelLoaded: true, activeModelVersion: 'svc-1', serving: true });
@@ -107,7 +96,7 @@ describe('client over HTTP', () => {
   });
 
   it('is absent when ML_SERVICE_URL is unset', async () => {
-    const bare = await startMlEngine({ databaseUrl: db.url, prefix: uniquePrefix(), env: { ROLE: 'api' } });
+    const bare = await startMlEngine({ databaseUrl: svc.db.url, prefix: uniquePrefix(), env: { ROLE: 'api' } });
     try {
       expect(bare.deps.ml).toBeNull();
       expect(bare.deps.mlJobs).toBeDefined();

@@ -4,12 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { TEST_API_KEY } from '../support/engine.js';
 import { TEST_REDIS_URL } from '../support/services.js';
 import { FakeMlService } from './fake-ml-service.js';
-import { seedLeague, type SeededLeague } from './seed.js';
-import { settled, startMlEngine, type MlTestEngine } from './support.js';
+import { useMlEngine } from './fixture.js';
+import { settled } from './support.js';
 
 interface Replica {
   child: ChildProcess;
@@ -28,28 +27,20 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
 }
 
 const fake = new FakeMlService({ latencyMs: 150 });
-const prefix = uniquePrefix();
-let db: Awaited<ReturnType<typeof cloneTestDatabase>>;
-let engine: MlTestEngine;
+const shared = { PREDICT_CHUNK_SIZE: '10', PREDICT_CONCURRENCY: '2' };
+const ml = useMlEngine({ fake, env: shared, seed: { slug: 'mls', upcoming: 120 } });
 let replica: Replica | undefined;
-let league: SeededLeague;
 
+// This process and a worker replica consume the chunks side by side.
 beforeAll(async () => {
-  db = await cloneTestDatabase();
-  await fake.start();
-  const env = { DATABASE_URL: db.url, QUEUE_PREFIX: prefix, ML_SERVICE_URL: fake.url, PREDICT_CHUNK_SIZE: '10', PREDICT_CONCURRENCY: '2', SCHEDULES_ENABLED: 'false' };
-  // This process and a worker replica consume the chunks side by side.
-  [engine, replica] = await Promise.all([startMlEngine({ databaseUrl: db.url, prefix, env }), startReplica({ ...env, ROLE: 'worker' })]);
-  league = await seedLeague(engine.db, { slug: 'mls', upcoming: 120 });
-}, 60_000);
+  replica = await startReplica({ ...shared, DATABASE_URL: ml.db.url, QUEUE_PREFIX: ml.prefix, ML_SERVICE_URL: fake.url, SCHEDULES_ENABLED: 'false', ROLE: 'worker' });
+});
+// Runs before the fixture's teardown (after-hooks run in reverse order), so the engine outlives the replica.
 afterAll(async () => {
   if (replica) {
     replica.child.kill('SIGTERM');
     if (replica.child.exitCode === null) await once(replica.child, 'exit');
   }
-  await engine?.stop();
-  await fake.stop();
-  await db?.drop();
 });
 
 const completedChunks = async (url: string) => {
@@ -59,12 +50,12 @@ const completedChunks = async (url: string) => {
 
 describe('call slots across replicas', () => {
   it('keeps PREDICT_CONCURRENCY calls in flight across two engine processes', async () => {
-    const res = await engine.request('POST', '/predictions/batch', { body: { matchIds: league.upcomingIds } });
+    const res = await ml.engine.request('POST', '/predictions/batch', { body: { matchIds: ml.league.upcomingIds } });
     expect(res.status).toBe(202);
-    const job = await settled(engine, 'ml-predict-batch', res.body.id, 25_000);
+    const job = await settled(ml.engine, 'ml-predict-batch', res.body.id, 25_000);
     expect(job.result).toMatchObject({ chunks: { total: 12, succeeded: 12 }, totals: { predicted: 120, failed: 0, skipped: 0 } });
     expect(fake.maxInFlight).toBe(2);
-    const done = await Promise.all([engine.url, `http://127.0.0.1:${replica!.port}`].map(completedChunks));
+    const done = await Promise.all([ml.engine.url, `http://127.0.0.1:${replica!.port}`].map(completedChunks));
     expect(done[0]! + done[1]!).toBe(12);
     expect(Math.min(...done)).toBeGreaterThan(0);
   });

@@ -1,34 +1,19 @@
 // Retraining on the fake ML service: one training per job across a worker restart, 409 → poll the
 // running one, failure, give-up with an alert, promotion by the service, and the drift cooldown.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onDriftAlert } from '../../pipelines/_ml/on-drift-alert.js';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { waitFor } from '../support/engine.js';
 import { FakeMlService } from './fake-ml-service.js';
-import { seedLeague } from './seed.js';
+import { useMlEngine } from './fixture.js';
 import { settled, startMlEngine, type MlTestEngine } from './support.js';
 
 const fake = new FakeMlService({ token: 'ml-secret-token' });
-const prefix = uniquePrefix();
-let db: Awaited<ReturnType<typeof cloneTestDatabase>>;
-let engine: MlTestEngine;
 const env = (maxMs: number) => ({ ML_SERVICE_URL: fake.url, ML_SERVICE_TOKEN: 'ml-secret-token', RETRAIN_POLL_MS: '200', RETRAIN_MAX_DURATION_MS: String(maxMs), SHUTDOWN_TIMEOUT_MS: '300' });
-const start = () => startMlEngine({ databaseUrl: db.url, prefix, env: env(60_000) });
-
-beforeAll(async () => {
-  db = await cloneTestDatabase();
-  await fake.start();
-  engine = await start();
-  await seedLeague(engine.db, { slug: 'bund', upcoming: 12, upcomingWithinDays: 10 });
-});
-afterAll(async () => {
-  await engine?.stop();
-  await fake.stop();
-  await db?.drop();
-});
+const ml = useMlEngine({ fake, env: () => env(60_000), seed: { slug: 'bund', upcoming: 12, upcomingWithinDays: 10 } });
 
 const retrain = async (body: unknown = { reason: 'manual' }) => {
-  const res = await engine.request('POST', '/jobs/ml-retrain', { body });
+  const res = await ml.engine.request('POST', '/jobs/ml-retrain', { body });
   expect(res.status).toBe(202);
   return res.body.id as string;
 };
@@ -37,30 +22,35 @@ const runOf = (e: MlTestEngine, jobId: string) => e.db.trainingRun.findFirstOrTh
 const polls = () => fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/models/train/'));
 
 describe('ml-retrain', () => {
-  it('survives a worker restart mid-training without starting a second training', async () => {
+  it('polls by deferring (no worker held, no attempt counted) and survives a worker restart mid-training without starting a second training', async () => {
     fake.training = { pollsNeeded: 10, outcome: 'succeeded', promoted: false, version: 'svc-2', retryAfterS: 0 };
     const id = await retrain();
     await waitFor(() => polls().length >= 2, 10_000, 'the training to be polled');
-    const before = await runOf(engine, id);
+    const before = await runOf(ml.engine, id);
     expect(before).toMatchObject({ serviceJobId: 'trn_1', reason: 'manual' });
     expect(['QUEUED', 'RUNNING']).toContain(before.status);
+    // Between polls the job waits in delayed, not in a worker, and waiting counted no attempt.
+    const queue = ml.engine.producer.queue('ml-retrain');
+    const between = await waitFor(async () => ((await queue.getJobState(id)) === 'delayed' ? queue.getJob(id) : undefined), 5_000, 'the job to wait in delayed');
+    expect(between!.attemptsMade).toBe(0);
+    expect(String((await ml.engine.request('GET', '/metrics')).body)).toMatch(/^matchday_jobs_deferred_total\{queue="ml-retrain"\} [1-9]/m);
 
-    // The shutdown deadline (300 ms) aborts the polling job; BullMQ retries it on the next engine.
-    expect((await engine.stop()).aborted).toBe(true);
-    engine = await start();
-    const job = await settled(engine, 'ml-retrain', id);
-    expect(job).toMatchObject({ state: 'completed', attempts: 2, progress: 100 });
+    // Stopped while the training runs (the job deferred or mid-poll), resumed by the next engine.
+    await ml.restart();
+    const job = await settled(ml.engine, 'ml-retrain', id);
+    expect(job).toMatchObject({ state: 'completed', progress: 100 });
+    expect(job.attempts).toBeLessThanOrEqual(1); // only a shutdown abort mid-poll may have cost one
     expect(job.result).toMatchObject({ serviceJobId: 'trn_1', version: 'svc-2', stage: 'CANDIDATE', promoted: false, repredict: null });
 
     expect(fake.calls('/models/train')).toHaveLength(1);
     expect(fake.calls('/models/train')[0]!.headers['idempotency-key']).toBe(before.jobId);
     expect(new Set(polls().map((r) => r.path))).toEqual(new Set(['/models/train/trn_1']));
-    expect(engine.logs.join('')).toContain('resuming the poll of a training started earlier');
+    expect(ml.engine.logs.join('')).toContain('resuming the poll of a training started earlier');
     expect(fake.requests.every((r) => r.headers.authorization === 'Bearer ml-secret-token' && r.headers['x-request-id'])).toBe(true);
 
-    const run = await runOf(engine, id);
+    const run = await runOf(ml.engine, id);
     expect(run).toMatchObject({ status: 'SUCCEEDED', progress: 1, serviceJobId: 'trn_1' });
-    const version = await engine.db.modelVersion.findUniqueOrThrow({ where: { id: run.modelVersionId! } });
+    const version = await ml.engine.db.modelVersion.findUniqueOrThrow({ where: { id: run.modelVersionId! } });
     expect(version).toMatchObject({ source: 'ML_SERVICE', version: 'svc-2', stage: 'CANDIDATE', name: 'ml-service', metrics: { log_loss: 0.95, rps: 0.19, trainingJobId: 'trn_1', previousVersion: 'svc-1' } });
   });
 
@@ -69,9 +59,9 @@ describe('ml-retrain', () => {
     fake.training = { pollsNeeded: 3, outcome: 'succeeded', promoted: false, version: 'svc-2', retryAfterS: 1 };
     const before = polls().length;
     const id = await retrain();
-    const job = await settled(engine, 'ml-retrain', id);
+    const job = await settled(ml.engine, 'ml-retrain', id);
     expect(job.result).toMatchObject({ serviceJobId: foreign });
-    expect(await runOf(engine, id)).toMatchObject({ serviceJobId: foreign, status: 'SUCCEEDED' });
+    expect(await runOf(ml.engine, id)).toMatchObject({ serviceJobId: foreign, status: 'SUCCEEDED' });
     const mine = polls().slice(before).map((r) => r.at);
     expect(mine.length).toBe(3);
     // Retry-After: 1 s wins over RETRAIN_POLL_MS (200 ms).
@@ -82,10 +72,10 @@ describe('ml-retrain', () => {
     fake.training = { pollsNeeded: 2, outcome: 'failed', promoted: false, version: 'svc-x', retryAfterS: 0 };
     const trains = fake.calls('/models/train').length;
     const id = await retrain();
-    const job = await settled(engine, 'ml-retrain', id);
+    const job = await settled(ml.engine, 'ml-retrain', id);
     expect(job).toMatchObject({ state: 'failed', attempts: 1 });
     expect(job.failedReason).toMatch(/failed: TRAINING_DIVERGED: loss became NaN/);
-    expect(await runOf(engine, id)).toMatchObject({ status: 'FAILED', error: 'TRAINING_DIVERGED: loss became NaN' });
+    expect(await runOf(ml.engine, id)).toMatchObject({ status: 'FAILED', error: 'TRAINING_DIVERGED: loss became NaN' });
     expect(fake.calls('/models/train')).toHaveLength(trains + 1);
   });
 
@@ -116,27 +106,27 @@ describe('ml-retrain', () => {
   it('activates a version the service promoted and re-predicts the upcoming matches with it', async () => {
     fake.training = { pollsNeeded: 2, outcome: 'succeeded', promoted: true, version: 'svc-3', retryAfterS: 0 };
     const id = await retrain({ reason: 'manual', promote: 'always', params: { fromDate: '2020-08-01', competitions: ['BUND'] } });
-    const job = await settled(engine, 'ml-retrain', id);
+    const job = await settled(ml.engine, 'ml-retrain', id);
     expect(job.result).toMatchObject({ version: 'svc-3', stage: 'ACTIVE', promoted: true, repredict: { queue: 'ml-predict-batch' } });
     const sent = fake.calls('/models/train').at(-1)!.body;
     expect(sent).toMatchObject({ reason: 'manual', promote: 'always', params: { from_date: '2020-08-01', competitions: ['BUND'] } });
-    const v = await engine.db.modelVersion.findFirstOrThrow({ where: { version: 'svc-3' } });
+    const v = await ml.engine.db.modelVersion.findFirstOrThrow({ where: { version: 'svc-3' } });
     expect(v.stage).toBe('ACTIVE');
     expect(v.promotedAt).not.toBeNull();
-    const batch = await settled(engine, 'ml-predict-batch', job.result.repredict.id);
+    const batch = await settled(ml.engine, 'ml-predict-batch', job.result.repredict.id);
     expect(batch.data).toEqual({ scheduledWithinDays: 14, modelVersion: 'svc-3' });
     expect(batch.result.byModelVersion).toMatchObject([{ version: 'svc-3', predicted: 12 }]);
     expect(fake.calls('/predictions/batch-predict').at(-1)!.body.model_version).toBe('svc-3');
   });
 
   it('starts one retraining for a storm of critical drift alerts', async () => {
-    const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => onDriftAlert({ severity: 'critical', metric: 'rps', alertId: `a${i}` }, engine.deps)));
+    const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => onDriftAlert({ severity: 'critical', metric: 'rps', alertId: `a${i}` }, ml.engine.deps)));
     expect(new Set(ids).size).toBe(1);
-    expect(await onDriftAlert({ severity: 'warning' }, engine.deps)).toBeNull();
-    const job = await settled(engine, 'ml-retrain', ids[0]!);
+    expect(await onDriftAlert({ severity: 'warning' }, ml.engine.deps)).toBeNull();
+    const job = await settled(ml.engine, 'ml-retrain', ids[0]!);
     expect(job.data).toMatchObject({ reason: 'drift', trigger: { severity: 'critical', metric: 'rps' } });
     // Still within the cooldown after it finished: a new alert starts nothing.
-    expect(await onDriftAlert({ severity: 'critical', alertId: 'late' }, engine.deps)).toBe(ids[0]);
-    expect(await engine.db.trainingRun.count({ where: { reason: 'drift' } })).toBe(1);
+    expect(await onDriftAlert({ severity: 'critical', alertId: 'late' }, ml.engine.deps)).toBe(ids[0]);
+    expect(await ml.engine.db.trainingRun.count({ where: { reason: 'drift' } })).toBe(1);
   });
 });

@@ -2,11 +2,15 @@
 // (extendDeps) and routes (extraRoutes), with test variants of the ml-* queues that retry fast.
 import type { QueueDefinition } from '../../src/queue/define.js';
 import type { RetryPolicy } from '../../src/queue/retry-presets.js';
-import { createMlDeps, mlQueues, type MlDeps, type MlDepsOptions } from '../../pipelines/_ml/deps.js';
+import { createMlDeps, type MlDeps, type MlDepsOptions } from '../../pipelines/_ml/deps.js';
+import { queues as allQueues } from '../../queues/index.js';
 import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 import { startTestEngine, type TestEngine } from '../support/engine.js';
 
 /** Production policies take minutes between retries; the same attempts with 100 ms backoff here. */
+/** The prediction queues (their names start with ml-). */
+export const mlQueues = allQueues.filter((q) => q.name.startsWith('ml-'));
+
 export function fastMlQueues(overrides: Record<string, Partial<RetryPolicy>> = {}): QueueDefinition[] {
   return mlQueues.map((q) => ({ ...q, retry: { attempts: q.retry.attempts, delayMs: 100, maxDelayMs: 400, ...overrides[q.name] } }));
 }
@@ -18,7 +22,7 @@ export async function startMlEngine(o: { databaseUrl: string; prefix: string; en
   const engine = await startTestEngine({
     databaseUrl: o.databaseUrl, prefix: o.prefix, queues,
     env: { SCHEDULES_ENABLED: 'false', ...o.env },
-    extendDeps: (base) => ({ ...createMlDeps(base, { queues, ...o.ml }) }),
+    extendDeps: (base) => ({ ...createMlDeps(base, o.ml) }),
     extraRoutes: [registerMlRoutes],
   });
   return engine as MlTestEngine;

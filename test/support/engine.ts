@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine, type EngineOptions } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 import type { QueueDefinition } from '../../src/queue/define.js';
+import { configSecrets } from '../../src/secrets.js';
 import { testQueues } from './queues.js';
 import { TEST_REDIS_URL } from './services.js';
 
@@ -22,7 +23,7 @@ export async function startTestEngine(o: { databaseUrl: string; prefix: string; 
   });
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
-  const log = createLogger(config.LOG_LEVEL, [config.API_KEY], sink);
+  const log = createLogger(config.LOG_LEVEL, configSecrets(config), sink);
   const engine = await startEngine({ config, queues: o.queues ?? testQueues, log, skipMigrations: true, extendDeps: o.extendDeps, extraRoutes: o.extraRoutes });
   const address = engine.http!.server.address();
   const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
@@ -51,7 +52,7 @@ export async function startTestEngine(o: { databaseUrl: string; prefix: string; 
   };
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

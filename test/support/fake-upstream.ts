@@ -17,6 +17,8 @@ export interface Route {
   contentType?: string;
   /** When set, answers 304 to a matching If-None-Match (a function gives a per-URL ETag). */
   etag?: string | ((url: URL) => string);
+  /** Extra response headers (e.g. `Age`, as a cache in between would add). */
+  headers?: Record<string, string>;
 }
 
 export class FakeUpstream {
@@ -82,7 +84,7 @@ export class FakeUpstream {
       return res.end();
     }
     const payload = Buffer.from(typeof route.body === 'function' ? route.body(req, url) : route.body);
-    const headers = { 'content-type': route.contentType ?? 'application/json', ...(etag ? { etag } : {}) };
+    const headers = { 'content-type': route.contentType ?? 'application/json', ...(etag ? { etag } : {}), ...route.headers };
     if (f?.fault.kind === 'truncate') {
       // Promise the whole body, send half, then drop the connection.
       res.writeHead(route.status ?? 200, { ...headers, 'content-length': String(payload.length) });

@@ -12,7 +12,8 @@ export async function echo(p: { value: string; count?: number }) {
 
 export async function sleep(p: { ms: number; effectKey: string }, ctx: Ctx) {
   const r = ctx.deps.redis;
-  await r.rpush(key(ctx, `${p.effectKey}:starts`), `${process.pid}:${ctx.attempt}`);
+  // pid:attempt:start time, so tests can tell who ran it, as which attempt, and when.
+  await r.rpush(key(ctx, `${p.effectKey}:starts`), `${process.pid}:${ctx.attempt}:${Date.now()}`);
   await sleepFor(p.ms, undefined, { signal: ctx.signal });
   // The effect: idempotent by construction (SET NX), and counted so a test can see duplicates.
   await r.incr(key(ctx, `${p.effectKey}:effects`));

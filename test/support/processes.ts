@@ -9,9 +9,9 @@ export interface Replica {
   exited: Promise<number | null>;
 }
 
-/** Starts test/support/replica.ts as its own process and waits until it reports it has started. */
-export async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/replica.ts'], {
+/** Starts test/support/replica.ts (or another engine script) as its own process and waits until it reports it has started. */
+export async function startReplica(env: Record<string, string>, script = 'test/support/replica.ts'): Promise<Replica> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, NODE_ENV: 'test', REDIS_URL: TEST_REDIS_URL, API_KEY: TEST_API_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

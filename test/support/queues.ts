@@ -17,7 +17,7 @@ export const sleepy = defineQueue({
   name: 'test-sleep',
   description: 'sleeps, honouring its AbortSignal, then records an effect once',
   payload: z.object({ ms: z.number().int().min(0), effectKey: z.string() }),
-  retry: fast, timeoutMs: 60_000, concurrency: 2, retention: defaultRetention,
+  retry: fast, timeoutMs: 60_000, concurrency: 2, retention: defaultRetention, recordRuns: true,
   handler: () => import('./pipelines.js').then((m) => m.sleep),
 });
 

@@ -34,6 +34,18 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Closes the port: open connections drop and new ones are refused (ECONNREFUSED), as when the service is down. */
+  async refuse() {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Listens again on the same port after `refuse()`. */
+  async reopen() {
+    this.mode = 'pass';
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
   restore() {
     this.mode = 'pass';
     for (const s of this.sockets) s.destroy(); // hung connections: let clients reconnect cleanly
@@ -41,6 +53,6 @@ export class TcpProxy {
 
   async stop() {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.server?.listening ? this.server.close(() => resolve()) : resolve()));
   }
 }

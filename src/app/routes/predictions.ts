@@ -1,20 +1,20 @@
 // HTTP routes of the prediction features (behind the engine's API key): batch predictions and the model
 // registry. Registered through the engine's `extraRoutes`.
 import { createHash, randomUUID } from 'node:crypto';
-import { FlowProducer } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { predictionSelection } from '../../../queues/ml-predict-batch.js';
+import { mlPredictBatch, predictionSelection } from '../../../queues/ml-predict-batch.js';
 import type { ModelVersion } from '../../generated/prisma/client.js';
 import type { HttpContext } from '../../http/context.js';
-import { HttpError, zodDetails } from '../../http/errors.js';
-import { withTimeout } from '../../redis.js';
-import { MlJobs, Q } from '../../../pipelines/_ml/jobs.js';
+import { deadlines, HttpError, zodDetails } from '../../http/errors.js';
+import { withDeadline } from '../../redis.js';
+import { int4IdParam } from '../../schemas.js';
+import { MlJobs } from '../../../pipelines/_ml/jobs.js';
 import { activeVersion, promote, RegistryError, rollback } from '../../../pipelines/_ml/registry.js';
 import { competitionsFor } from '../../../pipelines/_ml/selection.js';
 
 const idempotencyKey = z.string().min(1).max(200).optional();
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: int4IdParam() });
 const listQuery = z.object({
   source: z.enum(['ML_SERVICE', 'BASELINE']).optional(),
   stage: z.enum(['CANDIDATE', 'ACTIVE', 'RETIRED', 'ROLLED_BACK']).optional(),
@@ -40,17 +40,11 @@ const invalid = (what: string, details: Array<{ field: string; message: string }
 
 export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   const { config } = ctx;
-  const t = <T>(p: Promise<T>) => withTimeout(p, config.ENQUEUE_TIMEOUT_MS, 'Redis');
-  // On the API's fail-fast connection, like the engine's producer; it owns no connection of its own.
-  const flows = new FlowProducer({ connection: ctx.redis, prefix: config.QUEUE_PREFIX });
-  flows.on('error', () => {}); // failures surface on the calls that fail
-  app.addHook('onClose', async () => {
-    await flows.close();
-  });
-  const jobs = new MlJobs({
-    redis: ctx.redis, prefix: config.QUEUE_PREFIX, flows, idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-    def: (n) => ctx.producer.def(n), queue: (n) => ctx.producer.queue(n),
-  });
+  // Several round trips: a request answered 503 stops before its next one.
+  const t = <T>(work: (signal: AbortSignal) => Promise<T>) => withDeadline(work, config.ENQUEUE_TIMEOUT_MS, 'Redis');
+  const jobs = new MlJobs({ redis: ctx.redis, prefix: config.QUEUE_PREFIX, flows: ctx.flows, enqueue: ctx.producer.enqueue.bind(ctx.producer) });
+  const Q = { batch: mlPredictBatch.name };
+  const { pg } = deadlines(config.ENQUEUE_TIMEOUT_MS);
   const registry = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -66,28 +60,28 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const parsed = predictionSelection.safeParse(req.body ?? {});
     if (!parsed.success) throw invalid('selection', zodDetails(parsed.error));
     const selection = parsed.data;
-    if (selection.league !== undefined && !(await competitionsFor(ctx.db, selection.league)).length) {
+    if (selection.league !== undefined && !(await pg(competitionsFor(ctx.sql, selection.league))).length) {
       throw invalid('selection', [{ field: 'league', message: `no competition with slug or provider id "${selection.league}"` }]);
     }
     // Versions the service made outside our retraining are registered when first met, so the registry
     // knows every version worth asking for.
-    if (selection.modelVersion !== undefined && !(await ctx.db.modelVersion.count({ where: { version: selection.modelVersion } }))) {
+    if (selection.modelVersion !== undefined && !(await pg(ctx.db.modelVersion.count({ where: { version: selection.modelVersion } })))) {
       throw invalid('selection', [{ field: 'modelVersion', message: `no model version "${selection.modelVersion}" in the registry (GET /models)` }]);
     }
     const batchId = key.data
       ? `batch-${createHash('sha256').update(`${Q.batch}\0${key.data}`).digest('hex').slice(0, 32)}`
       : `batch-${randomUUID()}`;
-    const { created } = await t(jobs.submitBatch(selection, batchId));
+    const { created } = await t((signal) => jobs.submitBatch(selection, batchId, { signal }));
     return reply.status(created ? 202 : 200).send({ id: batchId, queue: Q.batch });
   });
 
   app.get('/models', async (req) => {
     const q = listQuery.parse(req.query);
-    const [items, baseline, service] = await Promise.all([
+    const [items, baseline, service] = await pg(Promise.all([
       ctx.db.modelVersion.findMany({ where: { ...(q.source ? { source: q.source } : {}), ...(q.stage ? { stage: q.stage } : {}) }, orderBy: { id: 'desc' }, take: q.limit }),
       activeVersion(ctx.db, 'BASELINE'),
       activeVersion(ctx.db, 'ML_SERVICE'),
-    ]);
+    ]));
     return { items: items.map(modelView), active: { BASELINE: baseline && modelView(baseline), ML_SERVICE: service && modelView(service) } };
   });
 
@@ -95,9 +89,9 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   // that serves predictions); a double click promotes once.
   app.post('/models/:id/promote', async (req) => {
     const { id } = idParam.parse(req.params);
-    const res = await registry(() => promote(ctx.db, id));
+    const res = await pg(registry(() => promote(ctx.db, id)));
     const repredict = res.changed && serving(res.version, Boolean(config.ML_SERVICE_URL))
-      ? await t(jobs.repredictUpcoming(`repredict-model-${id}-${res.version.promotedAt!.getTime()}`, res.version.version))
+      ? await t((signal) => jobs.repredictUpcoming(`repredict-model-${id}-${res.version.promotedAt!.getTime()}`, res.version.version, { signal }))
       : null;
     return { model: modelView(res.version), retired: res.retired, changed: res.changed, repredict: repredict && { queue: Q.batch, id: repredict.id } };
   });
@@ -106,10 +100,10 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
   // if none, with the defaults).
   app.post('/models/:id/rollback', async (req) => {
     const { id } = idParam.parse(req.params);
-    const res = await registry(() => rollback(ctx.db, id));
+    const res = await pg(registry(() => rollback(ctx.db, id)));
     const back = res.reactivated;
     const repredict = res.changed && serving(res.version, Boolean(config.ML_SERVICE_URL))
-      ? await t(jobs.repredictUpcoming(`repredict-rollback-${id}-${res.version.retiredAt!.getTime()}`, back?.version))
+      ? await t((signal) => jobs.repredictUpcoming(`repredict-rollback-${id}-${res.version.retiredAt!.getTime()}`, back?.version, { signal }))
       : null;
     return { model: modelView(res.version), reactivated: back && modelView(back), changed: res.changed, repredict: repredict && { queue: Q.batch, id: repredict.id } };
   });

@@ -3,10 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HttpContext } from '../../http/context.js';
-import { HttpError, zodDetails } from '../../http/errors.js';
+import { deadlines, HttpError, zodDetails } from '../../http/errors.js';
+import { int4IdParam } from '../../schemas.js';
 import { isTimeZone, setVenueCoordinates, type VenueCoordinates } from '../../../pipelines/_open-meteo/venues.js';
 
-const params = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const params = z.object({ id: int4IdParam() });
 const body = z.strictObject({
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
@@ -22,12 +23,13 @@ export const venueView = (v: VenueCoordinates) => ({
 });
 
 export function venueRoutes(app: FastifyInstance, ctx: HttpContext) {
+  const { pg } = deadlines(ctx.config.ENQUEUE_TIMEOUT_MS);
   app.put('/venues/:id/coordinates', async (req) => {
     const p = params.safeParse(req.params);
     if (!p.success) throw invalid('venue id', zodDetails(p.error));
     const b = body.safeParse(req.body ?? {});
     if (!b.success) throw invalid('coordinates', zodDetails(b.error));
-    const venue = await setVenueCoordinates(ctx.db, p.data.id, b.data.latitude, b.data.longitude, { timezone: b.data.timezone ?? null });
+    const venue = await pg(setVenueCoordinates(ctx.db, p.data.id, b.data.latitude, b.data.longitude, { timezone: b.data.timezone ?? null }));
     if (!venue) throw new HttpError(404, `no venue ${p.data.id}`);
     return venueView(venue);
   });

@@ -1,0 +1,114 @@
+// Agent tasks: 10,000 no-op tasks across 100 agents (concurrency limit 2 each) through the agent-task
+// queue (task rows, events, leases, pub/sub updates), versus the engine's bare no-op jobs (the same
+// engine wrapper, nothing else) at the same worker concurrency, alternating rounds in one run.
+import { Writable } from 'node:stream';
+import type { Worker } from 'bullmq';
+import { createAgentsDeps } from '../../pipelines/_agents/deps.js';
+import { BULL_PRIORITY } from '../../pipelines/_agents/schemas.js';
+import { taskJobId } from '../../pipelines/_agents/store.js';
+import { agentTask } from '../../queues/agent-task.js';
+import { loadConfig } from '../../src/config.js';
+import { sql } from '../../src/db/sql.js';
+import { startEngine, type Engine } from '../../src/engine.js';
+import { createLogger } from '../../src/logger.js';
+import { API_KEY, arg, benchEngine, DATABASE_URL, fmt, noop, REDIS_URL } from './support.js';
+
+/** Resolves with jobs/s from the first completion to the n-th. */
+function measure(worker: Worker, n: number): Promise<number> {
+  return new Promise((resolve) => {
+    let done = 0;
+    let started = 0;
+    worker.on('completed', () => {
+      if (done === 0) started = performance.now();
+      if (++done === n) resolve((n - 1) / ((performance.now() - started) / 1000));
+    });
+  });
+}
+
+async function bare(n: number, concurrency: number) {
+  const prefix = `bench-agents-bare-${process.pid}`;
+  const e = await benchEngine(prefix, DATABASE_URL, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
+  const q = e.producer.queue(noop.name);
+  await q.pause();
+  for (let i = 0; i < n; i += 1_000) await e.deps.enqueueBulk(noop, Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({ payload: { n: i + k } })));
+  const rate = measure(e.workers!.workers.get(noop.name)!, n);
+  await q.resume();
+  const r = await rate;
+  await q.obliterate({ force: true });
+  await e.stop();
+  return r;
+}
+
+async function agentsEngine(prefix: string, concurrency: number): Promise<Engine> {
+  const config = loadConfig({
+    REDIS_URL, DATABASE_URL, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', SCHEDULES_ENABLED: 'false',
+    ROLE: 'worker', CONCURRENCY: `agent-task=${concurrency}`,
+  });
+  const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
+  const queues = [agentTask];
+  return startEngine({ config, queues, log: createLogger(config.LOG_LEVEL, [API_KEY], devNull), extendDeps: (base) => ({ ...createAgentsDeps(base, { queues }) }) });
+}
+
+async function agents(n: number, agentCount: number, limit: number, concurrency: number) {
+  const prefix = `bench-agents-${process.pid}`;
+  const e = await agentsEngine(prefix, concurrency);
+  const db = e.deps.sql;
+  await db.execute(sql`TRUNCATE agent_events, insights, workflow_step_runs, workflow_runs, workflows, agent_tasks, agents RESTART IDENTITY CASCADE`);
+  await db.execute(sql`INSERT INTO agents (name, type, concurrency_limit, updated_at) SELECT 'bench ' || i, 'bench', ${limit}, now() FROM generate_series(1, ${agentCount}) AS i`);
+  // Tasks spread over the agents in a shuffled order, queued while the queue is paused.
+  const agentIds = Array.from({ length: n }, (_, i) => (i % agentCount) + 1).sort(() => Math.random() - 0.5);
+  const tasks = await db.query<{ id: number; agentId: number }>(sql`
+    INSERT INTO agent_tasks (agent_id, kind, priority, status, queued_at)
+    SELECT a, 'noop', 'MEDIUM', 'QUEUED', now() FROM unnest(${agentIds}::int[]) WITH ORDINALITY AS x(a, o) ORDER BY o
+    RETURNING id, agent_id AS "agentId"`);
+  const q = e.producer.queue(agentTask.name);
+  await q.pause();
+  for (let i = 0; i < tasks.length; i += 1_000) {
+    await e.deps.enqueueBulk(agentTask, tasks.slice(i, i + 1_000).map((t) => ({ payload: { taskId: t.id, agentId: t.agentId, generation: 0, priority: 'MEDIUM' as const }, jobId: taskJobId(t.id, 0), priority: BULL_PRIORITY.MEDIUM })));
+  }
+  const rate = measure(e.workers!.workers.get(agentTask.name)!, n);
+  const resumedAt = new Date();
+  await db.execute(sql`UPDATE agent_tasks SET created_at = ${resumedAt.toISOString().slice(0, -1)}::timestamp`);
+  await q.resume();
+  const r = await rate;
+  const stats = await db.one<{ completed: string; p99: number; maxRunning: number }>(sql`
+    SELECT count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000) AS p99,
+           0 AS "maxRunning"
+    FROM agent_tasks`);
+  // The limit held: no agent ever had more than `limit` tasks whose run intervals overlap.
+  const overlap = await db.one<{ most: number }>(sql`
+    SELECT coalesce(max(depth), 0)::int AS most FROM (
+      SELECT sum(d) OVER (PARTITION BY agent_id ORDER BY at, d) AS depth FROM (
+        SELECT agent_id, started_at AS at, 1 AS d FROM agent_tasks UNION ALL SELECT agent_id, finished_at, -1 FROM agent_tasks
+      ) edges
+    ) x`);
+  const deferred = (await e.metrics.jobsDeferred.get()).values.reduce((sum, v) => sum + v.value, 0);
+  await q.obliterate({ force: true });
+  await e.stop();
+  return { rate: r, p99: stats.p99, completed: Number(stats.completed), most: overlap.most, deferred };
+}
+
+export async function run(args: string[]) {
+  const n = arg(args, 'tasks', 10_000);
+  const agentCount = arg(args, 'agents', 100);
+  const limit = arg(args, 'limit', 2);
+  const concurrency = arg(args, 'concurrency', 50);
+  const rounds = arg(args, 'rounds', 2);
+  console.log(`agent tasks: ${fmt(n)} no-op tasks across ${agentCount} agents (limit ${limit} each), worker concurrency ${concurrency}, ${rounds} alternating rounds`);
+  const bares: number[] = [];
+  const runs: Array<Awaited<ReturnType<typeof agents>>> = [];
+  for (let i = 0; i < rounds; i++) {
+    bares.push(await bare(n, concurrency));
+    runs.push(await agents(n, agentCount, limit, concurrency));
+    const a = runs.at(-1)!;
+    console.log(`  round ${i + 1}: engine no-op ${fmt(bares.at(-1)!)} jobs/s; agent tasks ${fmt(a.rate)} tasks/s, p99 queue wait ${fmt(a.p99)} ms, ${fmt(a.completed)} completed, most in flight per agent ${a.most}, ${fmt(a.deferred)} runs deferred (agent at its limit)`);
+  }
+  const best = runs.reduce((b, r) => (r.rate > b.rate ? r : b));
+  const baseline = Math.max(...bares);
+  const ratio = best.rate / baseline;
+  console.log(`engine no-op jobs (baseline): ${fmt(baseline)} jobs/s (best of ${rounds})`);
+  console.log(`agent tasks:                  ${fmt(best.rate)} tasks/s (best of ${rounds}), p99 queue wait ${fmt(best.p99)} ms (10,000 tasks queued at once)`);
+  console.log(`per-agent limit held: ${runs.every((r) => r.most <= limit && r.completed === n) ? 'yes' : 'NO'} (most in flight for one agent: ${Math.max(...runs.map((r) => r.most))})`);
+  console.log(`ratio agent tasks/engine no-op: ${fmt(ratio, 3)} (target ≥ 0.5) ${ratio >= 0.5 ? 'MET' : 'NOT MET'}`);
+}
