@@ -16,10 +16,12 @@ import { concurrencyOf, createBaseline } from './ingest-baseline.js';
 import { keyPrefix, ownDatabase } from './leftovers.js';
 import { API_KEY, devNull, fmt, mb, median, REDIS_URL, roundsArg, verdict } from './support.js';
 
-// The old absolute target (≥ 100 matches/s) was set where the engine did 135–144 matches/s, i.e. it
-// asked for 0.70–0.74 of what the engine then did. On this machine (2 shared cores, 2026-11-30) the
-// engine's first pass came to 0.42–0.43 of the baseline's throughput, so the same demand is
-// 100/140 × ≈ 0.43 ≈ 0.31, rounded to RATIO_TARGET.
+// The old absolute target (≥ 100 matches/s) was set where the engine did 135–144 matches/s: it asked
+// for 100/140 ≈ 0.71 of what the engine then did. On this kind of machine (2 shared cores, 2026-11-30)
+// the engine's first pass did 0.44–0.49 of the baseline's throughput in the quietest runs (medians of
+// 3 rounds; baseline 150–240 matches/s), the lower the quieter, so the same demand is 0.71 × ≈ 0.44
+// ≈ 0.31, rounded to 0.30. Under load the ratio comes out higher (0.53–0.73: the engine's PostgreSQL
+// backends and gzip threads get CPU shares of their own, the baseline has none), in no run lower.
 const RATIO_TARGET = 0.3;
 const REINGEST_TARGET = 0.1;
 const OLD_TARGET_MATCHES_PER_S = 100;
@@ -133,8 +135,8 @@ export async function run(args: string[]) {
     const reingest = mid((r) => r.again / r.first);
     const last = perRound.at(-1)!;
     console.log(`baseline (fetch + JSON.parse only): median ${fmt(n / mid((r) => r.baseline), 1)} matches/s; engine first pass: median ${fmt(n / mid((r) => r.first), 1)} matches/s (the old absolute target, ≥ ${OLD_TARGET_MATCHES_PER_S} matches/s, shown for reference only)`);
-    console.log(`ratio engine/baseline throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}) ${verdict(ratio >= RATIO_TARGET)}`);
-    console.log(`unchanged re-ingest / first pass: median of ${rounds} rounds ${fmt(reingest, 3)} (target ≤ ${REINGEST_TARGET}) ${verdict(reingest <= REINGEST_TARGET)}; rows written ${perRound.map((r) => fmt(r.extraRows)).join(' / ')} besides their own pipeline_runs`);
+    console.log(`ratio engine/baseline throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${fmt(RATIO_TARGET, 2)}) ${verdict(ratio >= RATIO_TARGET)}`);
+    console.log(`unchanged re-ingest / first pass: median of ${rounds} rounds ${fmt(reingest, 3)} (target ≤ ${fmt(REINGEST_TARGET, 2)}) ${verdict(reingest <= REINGEST_TARGET)}; rows written ${perRound.map((r) => fmt(r.extraRows)).join(' / ')} besides their own pipeline_runs`);
     console.log(`rows written by a first pass: ${fmt(last.rows.total)} (${Object.entries(last.rows.by).map(([t, k]) => `${t} ${k}`).join(', ')})`);
     console.log(`peak RSS (engine passes): ${mb(peak)}`);
   } finally {

@@ -20,11 +20,11 @@ import { API_KEY, arg, devNull, fmt, median, REDIS_URL, roundsArg, verdict } fro
 const PROVIDER = 'bench-ml';
 const DAY_MS = 86_400_000;
 
-// The old target: the end-to-end fraction of the ideal, ≥ 0.70, set where the engine did 0.82 of it,
-// i.e. it asked for 0.70 / 0.82 = 0.85 of what the engine then did. Against the bare flow, the engine
-// did 0.95–0.97 on this machine (2 shared cores, 2026-11-30), so the same demand is 0.85 × ≈ 0.96 =
-// 0.82, rounded to RATIO_TARGET.
-const RATIO_TARGET = 0.8;
+// The old target (end to end ≥ 0.70 of the ideal) was set where the engine did 0.82 of the ideal: it
+// asked for 0.70/0.82 ≈ 0.85 of what the engine then did. Against the bare flow the engine did 0.91–1.10,
+// ≈ 1.0 typically, on this machine (medians of 3 rounds in twelve runs, 2 shared cores, 1-minute load
+// 2–10, 2026-11-30: both sides mostly wait on the same 50 ms calls), so the same demand is 0.85 × ≈ 1.0.
+const RATIO_TARGET = 0.85;
 const OLD_TARGET_OF_IDEAL = 0.7;
 
 /** The benchmark's league in the run's own database: a competition, 20 clubs and `n` scheduled matches. */
@@ -142,8 +142,8 @@ export async function run(args: string[]) {
     }
     const ratio = median(bares.map((b, i) => b / engines[i]!)); // throughputs: (n / engine) / (n / bare)
     const [bareMid, engineMid] = [median(bares), median(engines)];
-    console.log(`bare BullMQ flow (baseline): median ${fmt(n / bareMid)} matches/s; engine end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): median ${fmt(n / engineMid)} matches/s = ${fmt(n / engineMid / ideal, 3)} of the ideal ${fmt(ideal)} matches/s (the old target, ≥ ${OLD_TARGET_OF_IDEAL}, shown for reference only)`);
-    console.log(`ratio engine/bare flow throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${RATIO_TARGET}) ${verdict(ratio >= RATIO_TARGET)}`);
+    console.log(`bare BullMQ flow (baseline): median ${fmt(n / bareMid)} matches/s; engine end to end (POST → plan → ${Math.ceil(n / chunk)} chunks → summary): median ${fmt(n / engineMid)} matches/s = ${fmt(n / engineMid / ideal, 3)} of the ideal ${fmt(ideal)} matches/s (the old target, ≥ ${fmt(OLD_TARGET_OF_IDEAL, 2)}, shown for reference only)`);
+    console.log(`ratio engine/bare flow throughput: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ ${fmt(RATIO_TARGET, 2)}) ${verdict(ratio >= RATIO_TARGET)}`);
   } finally {
     for (const close of closers.reverse()) await close();
   }

@@ -72,5 +72,5 @@ export function gc() {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** The shared benchmark database of the ingest and predict benches until they get databases of their own. */
+/** A shared benchmark database, for benches that do not have one of their own yet (agents); the others use ownDatabase(). */
 export const DATABASE_URL = withDatabase(SERVER_URL, 'matchday_bench');
