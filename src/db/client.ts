@@ -13,11 +13,16 @@ export interface PoolOptions {
 }
 
 export function createPool(databaseUrl: string, poolSize = 10, o: PoolOptions = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 5_000,
     ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}),
     ...(o.applicationName ? { application_name: o.applicationName } : {}),
   });
+  // The pool's own 'error' event covers idle clients only. A client that is checked out or ending when
+  // the server drops it (a restart, an admin terminating it, a shutdown step that gave up) emits
+  // 'error' on itself; with no listener that would crash the process. Its queries fail on their own.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 /** Prisma on the given pool (one pool for Prisma and for plain SQL), or on its own pool from a URL. */
