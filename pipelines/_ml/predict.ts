@@ -81,11 +81,19 @@ function runningTests(deps: MlEngineDeps) {
   return armsCache.tests;
 }
 
+let baseCache: { at: number; version: Promise<{ id: number } | null> } | null = null;
+
+/** The active baseline, cached as briefly: one registry read per chunk was measurable on the hot path. */
+function activeBaseline(deps: MlEngineDeps) {
+  if (!baseCache || Date.now() - baseCache.at > ARMS_TTL_MS) baseCache = { at: Date.now(), version: activeVersion(deps.db, ModelSource.BASELINE).catch(() => null) };
+  return baseCache.version;
+}
+
 async function predictYardsticks(deps: MlEngineDeps, req: PredictRequest, served: PredictOutcome): Promise<void> {
   const done = new Set(served.byModel.map((m) => m.modelVersionId));
   const extra: Array<{ versionId: number; runKey: string }> = [];
   if (served.fallback === null && served.byModel.some((m) => m.source === ModelSource.ML_SERVICE)) {
-    const base = await activeVersion(deps.db, ModelSource.BASELINE);
+    const base = await activeBaseline(deps);
     if (base && !done.has(base.id)) extra.push({ versionId: base.id, runKey: `${req.runKey}:baseline` });
   }
   for (const t of await runningTests(deps)) {
