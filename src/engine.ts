@@ -117,6 +117,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   const breakers = new BreakerRegistry();
   const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
   metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
+  if (config.SCHEDULES_ENABLED) metrics.setScheduleGaugeReader(() => withTimeout(status.scheduleAges(), READY_TIMEOUT_MS, 'Redis'));
   metrics.setBookkeepingBacklogReader(() => withTimeout(fast.llen(outboxKey(config.QUEUE_PREFIX)), READY_TIMEOUT_MS, 'Redis'));
 
   // Flows go through the fail-fast connection like every enqueue: a caller learns of an outage at once.

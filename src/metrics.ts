@@ -1,15 +1,25 @@
-// Prometheus metrics (prom-client), one registry per engine instance, prefix `matchday_`.
-// Counters come from the job wrapper, gauges are read from Redis at scrape time (cached briefly).
+// Prometheus metrics (prom-client), one registry per engine instance. The engine's own metrics carry the
+// prefix `matchday_`; Node's default metrics keep the ecosystem's names (`process_cpu_seconds_total`,
+// `nodejs_eventloop_lag_seconds` …) so standard Node.js dashboards and alerts find them.
+// Counters come from the job wrapper. Gauges marked CLUSTER-WIDE are read from Redis (or PostgreSQL) at
+// scrape time: every process exports the same value, so queries aggregate them with `max by (…)`, never
+// `sum` (ops/prometheus/rules/matchday.yml, README "Alerts and runbooks").
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const METRIC_PREFIX = 'matchday_';
 
-export type QueueGaugeReader = () => Promise<Array<{ queue: string; counts: Record<string, number>; oldestWaitingAgeSeconds: number }>>;
+/** Said in the HELP text of every gauge that each process exports with the same value. */
+export const CLUSTER_WIDE = 'Cluster-wide: every process exports the same value, aggregate with max by (...), not sum.';
+
+export interface QueueGauges { queue: string; counts: Record<string, number>; oldestWaitingAgeSeconds: number; workers: number | null }
+export type QueueGaugeReader = () => Promise<QueueGauges[]>;
+export interface ScheduleGauges { queue: string; periodSeconds: number; lastRunAgeSeconds: number | null }
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  collectDefaultMetrics({ register: registry });
   const p = METRIC_PREFIX;
+  const breakerOpenSince = new Map<string, () => number | null>();
   const m = {
     registry,
     jobDuration: new Histogram({
@@ -41,6 +51,23 @@ export function createMetrics() {
     upstreamRetryAfterCapped: new Counter({ name: `${p}upstream_retry_after_capped_total`, help: 'Retry-After delays longer than UPSTREAM_MAX_RETRY_AFTER_MS, cut to it', labelNames: ['upstream'] as const, registers: [registry] }),
     upstreamRateLimited: new Counter({ name: `${p}upstream_rate_limited_total`, help: 'Requests delayed or deferred by the shared rate limit', labelNames: ['upstream'] as const, registers: [registry] }),
     circuitState: new Gauge({ name: `${p}circuit_state`, help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open', labelNames: ['upstream'] as const, registers: [registry] }),
+    /** Registered by each breaker: since when (epoch ms) it has not been closed, null when closed. */
+    watchBreaker(upstream: string, notClosedSince: () => number | null) {
+      breakerOpenSince.set(upstream, notClosedSince);
+    },
+    circuitOpenSeconds: new Gauge({
+      name: `${p}circuit_open_seconds`,
+      help: 'Seconds since the breaker left closed, through its half-open probes and re-openings (0 when closed)',
+      labelNames: ['upstream'] as const,
+      registers: [registry],
+      collect() {
+        const now = Date.now();
+        for (const [upstream, since] of breakerOpenSince) {
+          const at = since();
+          this.set({ upstream }, at === null ? 0 : Math.max(0, (now - at) / 1000));
+        }
+      },
+    }),
     circuitTransitions: new Counter({ name: `${p}circuit_transitions_total`, help: 'Circuit breaker transitions by target state', labelNames: ['upstream', 'to'] as const, registers: [registry] }),
     httpDuration: new Histogram({
       name: `${p}http_request_duration_seconds`,
@@ -53,7 +80,7 @@ export function createMetrics() {
     setBookkeepingBacklogReader(read: () => Promise<number>) {
       new Gauge({
         name: `${p}bookkeeping_backlog`,
-        help: 'Job records (dead letters, pipeline runs) kept in Redis until PostgreSQL takes them; -1 when Redis does not answer',
+        help: `Job records (dead letters, pipeline runs) kept in Redis until PostgreSQL takes them; -1 when Redis does not answer. ${CLUSTER_WIDE}`,
         registers: [registry],
         async collect() {
           this.set(await read().catch(() => -1));
@@ -62,14 +89,15 @@ export function createMetrics() {
     },
     /** Wired by the engine: reads queue gauges at scrape time. */
     setQueueGaugeReader(read: QueueGaugeReader) {
-      let cache: { at: number; value: Awaited<ReturnType<QueueGaugeReader>> } | undefined;
-      const cached = async () => {
-        if (!cache || Date.now() - cache.at > 1_000) cache = { at: Date.now(), value: await read().catch(() => []) };
+      // The promise is cached, so the gauges of one scrape (collected concurrently) share one read.
+      let cache: { at: number; value: Promise<QueueGauges[]> } | undefined;
+      const cached = () => {
+        if (!cache || Date.now() - cache.at > 1_000) cache = { at: Date.now(), value: read().catch(() => []) };
         return cache.value;
       };
       new Gauge({
         name: `${p}queue_jobs`,
-        help: 'Jobs in each queue by state, read from Redis at scrape time',
+        help: `Jobs in each queue by state, read from Redis at scrape time. ${CLUSTER_WIDE}`,
         labelNames: ['queue', 'state'] as const,
         registers: [registry],
         async collect() {
@@ -79,12 +107,50 @@ export function createMetrics() {
       });
       new Gauge({
         name: `${p}queue_oldest_waiting_age_seconds`,
-        help: 'Age of the oldest waiting job per queue (0 when none waits)',
+        help: `Age of the oldest waiting job per queue (0 when none waits). ${CLUSTER_WIDE}`,
         labelNames: ['queue'] as const,
         registers: [registry],
         async collect() {
           this.reset();
           for (const q of await cached()) this.set({ queue: q.queue }, q.oldestWaitingAgeSeconds);
+        },
+      });
+      new Gauge({
+        name: `${p}queue_workers`,
+        help: `Worker connections Redis lists for each queue (BullMQ's worker registry, CLIENT LIST), from every process. ${CLUSTER_WIDE}`,
+        labelNames: ['queue'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const q of await cached()) if (q.workers !== null) this.set({ queue: q.queue }, q.workers);
+        },
+      });
+    },
+    /** Wired by the engine: each enabled schedule's period and the age of its last tick, read at scrape time. */
+    setScheduleGaugeReader(read: () => Promise<ScheduleGauges[]>) {
+      let cache: { at: number; value: Promise<ScheduleGauges[]> } | undefined;
+      const cached = () => {
+        if (!cache || Date.now() - cache.at > 1_000) cache = { at: Date.now(), value: read().catch(() => []) };
+        return cache.value;
+      };
+      new Gauge({
+        name: `${p}schedule_period_seconds`,
+        help: `Interval between two ticks of each enabled schedule (after SCHEDULES overrides). ${CLUSTER_WIDE}`,
+        labelNames: ['queue'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const s of await cached()) this.set({ queue: s.queue }, s.periodSeconds);
+        },
+      });
+      new Gauge({
+        name: `${p}schedule_last_run_age_seconds`,
+        help: `Seconds since the last tick of each schedule ran (completed or skipped as missed); absent before its first tick. ${CLUSTER_WIDE}`,
+        labelNames: ['queue'] as const,
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const s of await cached()) if (s.lastRunAgeSeconds !== null) this.set({ queue: s.queue }, s.lastRunAgeSeconds);
         },
       });
     },

@@ -2,7 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { ScheduleOverride } from './config.js';
 import type { Producer } from './queue/producer.js';
-import { effectiveSchedule, lastRunKey } from './queue/schedules.js';
+import { effectiveSchedule, lastRunKey, schedulePeriodMs } from './queue/schedules.js';
 
 export interface BreakerInfo {
   name: string;
@@ -40,7 +40,9 @@ export class Status {
   async queueStats() {
     return Promise.all(
       [...this.producer.queues.entries()].map(async ([name, q]) => {
-        const [counts, oldest, isPaused] = await Promise.all([q.getJobCounts(...STATES), q.getJobs(['wait'], 0, 0, true), q.isPaused()]);
+        const [counts, oldest, isPaused, workers] = await Promise.all([
+          q.getJobCounts(...STATES), q.getJobs(['wait'], 0, 0, true), q.isPaused(), q.getWorkersCount().catch(() => null),
+        ]);
         const oldestJob = oldest[0];
         // BullMQ 6 no longer reports paused jobs as a state: a paused queue's waiting jobs are the paused ones.
         counts.paused = isPaused ? (counts.waiting ?? 0) : 0;
@@ -48,6 +50,8 @@ export class Status {
           queue: name,
           paused: isPaused,
           counts: counts as Record<string, number>,
+          /** Worker connections Redis lists for the queue (BullMQ's registry); null when CLIENT LIST fails. */
+          workers,
           oldestWaitingAgeSeconds: oldestJob ? Math.max(0, (Date.now() - oldestJob.timestamp) / 1000) : 0,
         };
       }),
@@ -56,12 +60,25 @@ export class Status {
 
   async full() {
     const [stats, lastRuns, schedules] = await Promise.all([this.queueStats(), this.redis.hgetall(lastRunKey(this.prefix)), this.schedules()]);
-    const workers = await Promise.all(stats.map((s) => this.producer.queue(s.queue).getWorkersCount().catch(() => null)));
     return {
-      queues: stats.map((s, i) => ({ name: s.queue, description: this.producer.def(s.queue).description, paused: s.paused, counts: s.counts, workers: workers[i], oldestWaitingAgeSeconds: Math.round(s.oldestWaitingAgeSeconds * 1000) / 1000 })),
+      queues: stats.map((s) => ({ name: s.queue, description: this.producer.def(s.queue).description, paused: s.paused, counts: s.counts, workers: s.workers, oldestWaitingAgeSeconds: Math.round(s.oldestWaitingAgeSeconds * 1000) / 1000 })),
       schedules: schedules.map((s) => ({ ...s, lastRun: lastRuns[s.queue] ? JSON.parse(lastRuns[s.queue]!) : null })),
       breakers: this.breakers.list(),
     };
+  }
+
+  /** Each enabled schedule's period and the age of its last tick (any process's), for the gauges. */
+  async scheduleAges(now = Date.now()) {
+    const lastRuns = await this.redis.hgetall(lastRunKey(this.prefix));
+    const out: Array<{ queue: string; periodSeconds: number; lastRunAgeSeconds: number | null }> = [];
+    for (const def of this.producer.defs.values()) {
+      const period = schedulePeriodMs(def, this.overrides);
+      if (period === undefined) continue;
+      const raw = lastRuns[def.name];
+      const at = raw ? Number((JSON.parse(raw) as { at?: unknown }).at) : NaN;
+      out.push({ queue: def.name, periodSeconds: period / 1000, lastRunAgeSeconds: Number.isFinite(at) ? Math.max(0, (now - at) / 1000) : null });
+    }
+    return out;
   }
 
   private async schedules() {

@@ -23,7 +23,7 @@ describe('ops routes', () => {
     expect(ready.body.checks).toEqual({ redis: { ok: true }, postgres: { ok: true }, migrations: { ok: true } });
   });
 
-  it('serves Prometheus metrics with one prefix and no ids in labels', async () => {
+  it('serves Prometheus metrics: the engine\'s with one prefix, Node\'s under the ecosystem\'s names, no ids in labels', async () => {
     await engine.request('POST', '/jobs/test-echo', { body: { value: 'm' } });
     const res = await engine.request('GET', '/metrics', { auth: false });
     expect(res.status).toBe(200);
@@ -32,9 +32,16 @@ describe('ops routes', () => {
     expect(text).toMatch(/^matchday_queue_oldest_waiting_age_seconds\{queue="test-echo"\} [\d.]+/m);
     expect(text).toMatch(/^matchday_http_request_duration_seconds_bucket\{.*route="\/jobs\/:queue".*status_code="202"/m);
     expect(text).toContain('# TYPE matchday_job_duration_seconds histogram');
-    expect(text).toContain('matchday_process_resident_memory_bytes');
+    // Node's defaults as standard Node.js dashboards and alerts expect them (prom-client, no prefix).
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+      expect(text).toMatch(new RegExp(`^${name} [\\d.e+]+$`, 'm'));
+    }
     const names = [...text.matchAll(/^([a-z_]+)(?:\{| )/gm)].map((m) => m[1]!);
-    expect(names.every((n) => n.startsWith('matchday_'))).toBe(true);
+    expect(names.filter((n) => /^matchday_(process|nodejs)_/.test(n))).toEqual([]);
+    expect(names.every((n) => n.startsWith('matchday_') || n.startsWith('process_') || n.startsWith('nodejs_'))).toBe(true);
+    // ROLE=api consumes nothing: Redis lists no worker for the queue.
+    expect(text).toMatch(/^matchday_queue_workers\{queue="test-echo"\} 0$/m);
+    expect(text).toMatch(/^# HELP matchday_queue_jobs .*Cluster-wide/m);
     expect(text).not.toMatch(/job_?id=/i);
   });
 });

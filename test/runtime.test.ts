@@ -31,6 +31,23 @@ const settled = (queue: string, id: string, timeoutMs = 15_000) =>
 const key = (k: string) => `${prefix}:test:${k}`;
 
 describe('job wrapper', () => {
+  it('exports the counters alerts take increase() of at 0 before the first job, and the workers Redis lists per queue', async () => {
+    // A series born at 1 has no earlier sample: Prometheus' increase() would miss a process's first dead letter.
+    const text = String((await other.request('GET', '/metrics')).body);
+    for (const name of ['completed', 'failed', 'retried', 'dead_lettered', 'stalled']) {
+      expect(text).toMatch(new RegExp(`^matchday_jobs_${name}_total\\{queue="test-sleep"\\} 0$`, 'm'));
+    }
+    // Counters of queues another process consumes are not this process's to report.
+    expect(text).not.toMatch(/^matchday_jobs_completed_total\{queue="test-echo"\}/m);
+    // Both engines see Redis' worker registry: one worker connection each for their queues, none for the rest.
+    for (const e of [engine, other]) {
+      const m = String((await e.request('GET', '/metrics')).body);
+      expect(m).toMatch(/^matchday_queue_workers\{queue="test-sleep"\} 1$/m);
+      expect(m).toMatch(/^matchday_queue_workers\{queue="test-echo"\} 1$/m);
+      expect(m).toMatch(/^matchday_queue_workers\{queue="test-tick"\} 0$/m);
+    }
+  });
+
   it('runs a job, stores its result and records a pipeline run with its counts', async () => {
     const id = await enqueue('test-echo', { value: 'hi', count: 7 });
     const job = await settled('test-echo', id);

@@ -43,7 +43,11 @@ describe('schedules', () => {
   it("skips a tick missed while no worker ran (policy 'skip'), then runs on time and reports the last run", async () => {
     const prefix = uniquePrefix();
     // Registers the schedule but consumes only test-echo: the first tick waits with nobody to run it.
-    await start(prefix, { WORKER_QUEUES: 'test-echo' });
+    const first = await start(prefix, { WORKER_QUEUES: 'test-echo' });
+    // No tick has run yet: the period is exported, the last-run age is not (no alert before a first tick).
+    const before = String((await first.request('GET', '/metrics')).body);
+    expect(before).toMatch(/^matchday_schedule_period_seconds\{queue="test-tick"\} 1$/m);
+    expect(before).not.toMatch(/^matchday_schedule_last_run_age_seconds/m);
     await new Promise((r) => setTimeout(r, 2_600));
     const late = await start(prefix, { WORKER_QUEUES: 'test-tick', SCHEDULES_ENABLED: 'false' });
     const skipped = await waitFor(async () => (await late.producer.queue('test-tick').getCompleted()).find((j) => j.returnvalue?.skipped === 'missed-tick'), 10_000, 'the late tick to be skipped');
@@ -54,6 +58,10 @@ describe('schedules', () => {
     const { body } = await late.request('GET', '/status');
     expect(body.schedules[0].lastRun).toMatchObject({ outcome: 'completed', jobId: expect.stringContaining('test-tick') });
     expect(Date.parse(body.schedules[0].nextRun)).toBeGreaterThan(Date.now() - 1_000);
+    // Any process (here the one that runs no tick) reports the age of the last tick from Redis.
+    const age = Number(/^matchday_schedule_last_run_age_seconds\{queue="test-tick"\} ([\d.e+-]+)$/m.exec(String((await first.request('GET', '/metrics')).body))?.[1]);
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(5);
   });
 
   it('skips a missed tick by the period a SCHEDULES override sets, not the declared one', async () => {

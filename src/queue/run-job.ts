@@ -161,6 +161,10 @@ export function createJobRunner(o: RunJobOptions) {
 
   const deferred = metrics.jobsDeferred.labels(queue);
   const onDefer = () => deferred.inc();
+  // Every counter an alert takes increase() of starts at 0 for each consumed queue: a series born at 1
+  // has no earlier sample, so Prometheus would not see the first dead letter or missed tick of a process.
+  for (const c of [metrics.jobsCompleted, metrics.jobsFailed, metrics.jobsRetried, metrics.jobsDeadLettered, metrics.jobsStalled, metrics.jobsDeferred]) c.inc({ queue }, 0);
+  if (def.schedule) metrics.scheduleMissedTicks.inc({ queue }, 0);
 
   async function run(job: Job, token?: string): Promise<unknown> {
     const attempt = job.attemptsMade + 1;

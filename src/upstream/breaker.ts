@@ -25,6 +25,8 @@ export class UpstreamBreaker {
   private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   private openedAt = 0;
   private lastTransitionAt = Date.now();
+  /** When it last left closed; null while closed. Half-open probes that fail do not reset it. */
+  private notClosedSince: number | null = null;
 
   constructor(readonly name: string, readonly options: BreakerOptions, metrics: Metrics, registry: BreakerRegistry, log: Logger) {
     this.breaker = new CircuitBreaker((fn: () => Promise<unknown>) => fn(), {
@@ -39,6 +41,8 @@ export class UpstreamBreaker {
     const moved = (to: keyof typeof STATE_VALUE) => () => {
       if (to === 'open') this.openedAt = Date.now();
       this.lastTransitionAt = Date.now();
+      if (to === 'closed') this.notClosedSince = null;
+      else this.notClosedSince ??= this.lastTransitionAt;
       metrics.circuitState.set({ upstream: name }, STATE_VALUE[to]);
       metrics.circuitTransitions.inc({ upstream: name, to });
       log[to === 'open' ? 'warn' : 'info']({ upstream: name, state: to }, `circuit ${to}`);
@@ -47,6 +51,7 @@ export class UpstreamBreaker {
     this.breaker.on('halfOpen', moved('half-open'));
     this.breaker.on('close', moved('closed'));
     metrics.circuitState.set({ upstream: name }, 0);
+    metrics.watchBreaker(name, () => this.notClosedSince);
     registry.register(name, () => ({
       name,
       state: this.state,
