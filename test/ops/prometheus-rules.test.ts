@@ -51,7 +51,9 @@ describe('ops/prometheus with promtool', () => {
 
   it('gives every alert a runbook line in the README', () => {
     const readme = readFileSync(join(DIR, '../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### Alerts and runbooks'));
+    const from = readme.indexOf('### Alerts and runbooks');
+    expect(from).toBeGreaterThan(readme.indexOf('## Operations'));
+    const section = readme.slice(from, readme.indexOf('\n## ', from));
     expect(section.length).toBeGreaterThan(100);
     const alerts = yml('rules').flatMap((f) => [...readFileSync(join(DIR, f), 'utf8').matchAll(/^\s*- alert: (\S+)$/gm)].map((m) => m[1]!));
     expect(alerts.length).toBeGreaterThanOrEqual(10);
