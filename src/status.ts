@@ -1,4 +1,5 @@
 // What /status and the queue gauges report, read from Redis.
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ScheduleOverride } from './config.js';
 import type { Producer } from './queue/producer.js';
@@ -26,6 +27,16 @@ export class BreakerRegistry {
   }
 }
 
+/**
+ * Since when a waiting job has been ready to run: its creation plus the delay it was created with (a
+ * scheduled tick, a delayed or debounced job is not waiting before it is due), or the start of its last
+ * attempt (a retried or deferred job; it then counts its backoff too, BullMQ keeps no due time once a
+ * delayed job is promoted).
+ */
+function waitingSince(job: Job): number {
+  return Math.max(job.timestamp + (job.opts.delay ?? 0), job.processedOn ?? 0);
+}
+
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
 
 export class Status {
@@ -40,10 +51,12 @@ export class Status {
   async queueStats() {
     return Promise.all(
       [...this.producer.queues.entries()].map(async ([name, q]) => {
-        const [counts, oldest, isPaused, workers] = await Promise.all([
-          q.getJobCounts(...STATES), q.getJobs(['wait'], 0, 0, true), q.isPaused(), q.getWorkersCount().catch(() => null),
+        // The oldest of the plain waiting jobs (FIFO) and the next prioritised job to run (a queue whose
+        // jobs all carry a priority, such as agent tasks, has nothing in `wait`).
+        const [counts, oldest, nextPrioritised, isPaused, workers] = await Promise.all([
+          q.getJobCounts(...STATES), q.getJobs(['wait'], 0, 0, true), q.getJobs(['prioritized'], 0, 0, true), q.isPaused(), q.getWorkersCount().catch(() => null),
         ]);
-        const oldestJob = oldest[0];
+        const since = [...oldest, ...nextPrioritised].map(waitingSince);
         // BullMQ 6 no longer reports paused jobs as a state: a paused queue's waiting jobs are the paused ones.
         counts.paused = isPaused ? (counts.waiting ?? 0) : 0;
         return {
@@ -52,7 +65,7 @@ export class Status {
           counts: counts as Record<string, number>,
           /** Worker connections Redis lists for the queue (BullMQ's registry); null when CLIENT LIST fails. */
           workers,
-          oldestWaitingAgeSeconds: oldestJob ? Math.max(0, (Date.now() - oldestJob.timestamp) / 1000) : 0,
+          oldestWaitingAgeSeconds: since.length ? Math.max(0, (Date.now() - Math.min(...since)) / 1000) : 0,
         };
       }),
     );

@@ -46,6 +46,46 @@ describe('ops routes', () => {
   });
 });
 
+describe('oldest waiting age', () => {
+  const age = async (queue: string) => {
+    const text = String((await engine.request('GET', '/metrics', { auth: false })).body);
+    return Number(new RegExp(`^matchday_queue_oldest_waiting_age_seconds\\{queue="${queue}"\\} ([\\d.e+-]+)$`, 'm').exec(text)?.[1]);
+  };
+
+  it('counts from when a job became due, not from when a delayed job was created', async () => {
+    // Nothing consumes here (ROLE=api). A job created two hours ago that was due two hours later (a
+    // scheduled tick, a debounced or delayed job) has waited ~0 s once due, not two hours.
+    const q = engine.producer.queue('test-timeout');
+    const created = Date.now() - 2 * 3_600_000;
+    await q.add('test-timeout', { ms: 1 }, { timestamp: created, delay: 2 * 3_600_000 - 1_000 });
+    await q.promoteJobs();
+    expect(await q.getWaitingCount()).toBe(1);
+    const delayed = await age('test-timeout');
+    expect(delayed).toBeGreaterThanOrEqual(0);
+    expect(delayed).toBeLessThan(60);
+    await q.drain();
+    // A job enqueued two hours ago with no delay has waited two hours.
+    await q.add('test-timeout', { ms: 1 }, { timestamp: created });
+    await new Promise((r) => setTimeout(r, 1_100)); // past the gauges' 1 s cache
+    expect(await age('test-timeout')).toBeGreaterThan(7_000);
+    await q.drain();
+  });
+
+  it('sees a queue whose waiting jobs all carry a priority', async () => {
+    // BullMQ keeps prioritised jobs out of `wait`: the next one to run (highest priority, oldest first) counts.
+    const q = engine.producer.queue('test-flaky');
+    await q.add('test-flaky', { failTimes: 0 }, { timestamp: Date.now() - 3_600_000, priority: 5 });
+    await q.add('test-flaky', { failTimes: 0 }, { priority: 5 });
+    expect(await q.getWaitingCount()).toBe(0);
+    expect(await q.getPrioritizedCount()).toBe(2);
+    await new Promise((r) => setTimeout(r, 1_100)); // past the gauges' 1 s cache
+    const a = await age('test-flaky');
+    expect(a).toBeGreaterThan(3_500);
+    expect(a).toBeLessThan(3_700);
+    await q.drain();
+  });
+});
+
 describe('authentication', () => {
   it.each([
     ['POST', '/jobs/test-echo'], ['GET', '/status'], ['GET', '/jobs/test-echo/1'], ['DELETE', '/jobs/test-echo/1'],
