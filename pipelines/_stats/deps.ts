@@ -3,7 +3,7 @@
 // computed them), and the drift alert counters.
 import { Counter, Gauge } from 'prom-client';
 import type { EngineDeps } from '../../src/engine.js';
-import { METRIC_PREFIX } from '../../src/metrics.js';
+import { CLUSTER_WIDE, METRIC_PREFIX } from '../../src/metrics.js';
 import { sql } from '../../src/db/sql.js';
 
 const LABELS = ['model', 'version', 'league', 'window'] as const;
@@ -42,7 +42,7 @@ export function createStatsDeps(base: EngineDeps): StatsDeps {
   };
   const gauge = (name: string, help: string, pick: (r: Latest) => number | null) =>
     new Gauge({
-      name: `${p}${name}`, help, labelNames: LABELS, registers,
+      name: `${p}${name}`, help: `${help}. ${CLUSTER_WIDE}`, labelNames: LABELS, registers,
       async collect() {
         this.reset();
         for (const r of await latest()) {
@@ -58,7 +58,7 @@ export function createStatsDeps(base: EngineDeps): StatsDeps {
   gauge('model_accuracy', 'Share of matches whose most likely outcome happened', (r) => r.accuracy);
   gauge('model_ece', 'Top-label expected calibration error, 10 bins', (r) => r.ece);
   new Gauge({
-    name: `${p}drift_open_alerts`, help: 'Open drift alerts, by severity', labelNames: ['severity'] as const, registers,
+    name: `${p}drift_open_alerts`, help: `Open drift alerts, by severity. ${CLUSTER_WIDE}`, labelNames: ['severity'] as const, registers,
     async collect() {
       this.reset();
       const rows = await base.sql.query<{ severity: string; n: string }>(sql`SELECT severity, count(*) AS n FROM drift_alerts WHERE open_key IS NOT NULL GROUP BY severity`)
