@@ -186,6 +186,10 @@ describe('upstream faults', () => {
     const status = (await engine.request('GET', '/status')).body;
     expect(status.breakers).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'espn', state: 'open' })]));
     expect(String((await engine.request('GET', '/metrics')).body)).toMatch(/^matchday_circuit_state\{upstream="espn"\} 2$/m);
+    // How long it has not been closed (what MatchdayCircuitOpenTooLong reads) grows while it stays open.
+    const openFor = async () => Number(/^matchday_circuit_open_seconds\{upstream="espn"\} ([\d.e+-]+)$/m.exec(String((await engine.request('GET', '/metrics')).body))?.[1]);
+    const first = await openFor();
+    expect(first).toBeGreaterThan(0);
     const seen = espn.count('/eng.1/');
     const fast = await ingest('eng.1', '20250610', 'delayed');
     expect(fast).toMatchObject({ attempts: 0, failedReason: null });
@@ -193,10 +197,13 @@ describe('upstream faults', () => {
     await engine.producer.queue('ingest-espn-scoreboard').remove(fast.id);
     espn.clearFaults();
     await new Promise((r) => setTimeout(r, 3_100));
+    // Half-open now (no probe yet): still not closed, counted from the opening.
+    expect(await openFor()).toBeGreaterThan(first + 3);
     espn.route('/eng.1/scoreboard', { body: EPL });
     const ok = await ingest('eng.1', '20250611');
     expect(ok.state).toBe('completed');
     expect((await engine.request('GET', '/status')).body.breakers.find((b: { name: string }) => b.name === 'espn').state).toBe('closed');
+    expect(await openFor()).toBe(0);
     expect(String((await engine.request('GET', '/metrics')).body)).toMatch(/^matchday_circuit_transitions_total\{upstream="espn",to="open"\} 1$/m);
   });
 });
