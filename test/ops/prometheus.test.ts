@@ -30,7 +30,7 @@ function must(text: string, from: RegExp, to: string): string {
  * the static target replaced by the first engine, and the second engine listed through file_sd (the
  * documented way to list replicas). Thresholds and expressions are the real ones.
  */
-export function forTest(config: string, rules: string, staticTarget: string) {
+function forTest(config: string, rules: string, staticTarget: string) {
   let c = must(config, /scrape_interval: 15s\n  evaluation_interval: 15s/, 'scrape_interval: 1s\n  evaluation_interval: 1s');
   c = must(c, /    scrape_interval: 15s\n    scrape_timeout: 10s/, '    scrape_interval: 1s\n    scrape_timeout: 1s');
   c = must(c, /targets: \['127\.0\.0\.1:3000'\]/, `targets: ['${staticTarget}']`);
