@@ -28,6 +28,13 @@ describe('ops/prometheus with promtool', () => {
     expect(out).toMatch(/SUCCESS: prometheus.yml is valid/);
   });
 
+  it('ships no file_sd target list, only its example: a fresh deployment scrapes no invented host', async () => {
+    const glob = /files: \['targets\/\*\.yml'\]/;
+    expect(readFileSync(join(DIR, 'prometheus.yml'), 'utf8')).toMatch(glob);
+    expect(yml('targets')).toEqual([]);
+    expect(readdirSync(join(DIR, 'targets'))).toContain('replicas.yml.example');
+  });
+
   it('checks the rules', async () => {
     const out = await promtool('check', 'rules', ...yml('rules'));
     expect(out).toMatch(/SUCCESS: \d+ rules found/);

@@ -28,7 +28,7 @@ function must(text: string, from: RegExp, to: string): string {
 /**
  * The transform from the real files to the test's: scrape and evaluation every second, every `for:` 2 s,
  * the static target replaced by the first engine, and the second engine listed through file_sd (the
- * documented way to list replicas). Thresholds and expressions are the real ones.
+ * documented way to list replicas, from its example file). Thresholds and expressions are the real ones.
  */
 function forTest(config: string, rules: string, staticTarget: string) {
   let c = must(config, /scrape_interval: 15s\n  evaluation_interval: 15s/, 'scrape_interval: 1s\n  evaluation_interval: 1s');
@@ -75,7 +75,10 @@ beforeAll(async () => {
   await mkdir(join(dir, 'targets'));
   await writeFile(join(dir, 'prometheus.yml'), t.config);
   await writeFile(join(dir, 'rules/matchday.yml'), t.rules);
-  await writeFile(join(dir, 'targets/replicas.yml'), `- targets: ['${target(apiProcess)}']\n  labels:\n    role: api\n`);
+  // The documented example, with its api host replaced by the api process (the worker is the static target).
+  let replicas = must(await readFile(join(OPS, 'targets/replicas.yml.example'), 'utf8'), /\['engine-api-1:3000'\]/, `['${target(apiProcess)}']`);
+  replicas = must(replicas, /\['engine-worker-1:3000', 'engine-worker-2:3000'\]/, '[]');
+  await writeFile(join(dir, 'targets/replicas.yml'), replicas);
 
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -123,6 +126,8 @@ describe('a real Prometheus with the repository\'s configuration and rules', () 
     await waitFor(async () => (await scalar('count(up{job="matchday"} == 1)')) === 2, 30_000, 'both engine targets to be up');
     const instances = (await query('up{job="matchday"}')).map((r) => r.metric.instance).sort();
     expect(instances).toEqual([target(worker), target(apiProcess)].sort());
+    // The example's label reached the file_sd target.
+    expect((await query('up{job="matchday",role="api"}')).map((r) => r.metric.instance)).toEqual([target(apiProcess)]);
     expect(await scalar('count(process_resident_memory_bytes{job="matchday"})')).toBe(2);
     expect(await scalar('count(nodejs_eventloop_lag_seconds{job="matchday"})')).toBe(2);
     expect(await scalar('count({__name__=~"matchday_(process|nodejs)_.*"})')).toBeNaN(); // no such series: an empty result
