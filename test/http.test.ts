@@ -102,6 +102,13 @@ describe('authentication', () => {
     const page = await engine.request('GET', '/admin/queues', { auth: false, headers: { authorization: basic } });
     expect(page.status).toBe(200);
     expect(String(page.body)).toContain('<html');
+    // Nothing from another host (the UI's template links Google Fonts), and a policy that says so.
+    expect(String(page.body)).not.toMatch(/\b(?:href|src)\s*=\s*["']?(?:[a-z]+:)?\/\//i);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/);
+    const asset = String(page.body).match(/src="(static\/js\/[^"]+)"/)![1];
+    const script = await engine.request('GET', `/admin/queues/${asset}`, { auth: false, headers: { authorization: basic } });
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-security-policy')).toBe(page.headers.get('content-security-policy'));
     const api = await engine.request('GET', '/admin/queues/api/queues', { auth: false, headers: { authorization: basic } });
     expect(api.status).toBe(200);
     expect(api.body.queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['test-echo', 'test-sleep', 'test-tick']));

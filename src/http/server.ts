@@ -1,18 +1,14 @@
 // The thin HTTP layer: ops routes, the enqueue/job API, dead letters, Bull Board, /metrics.
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logger.js';
 import { withTimeout } from '../redis.js';
 import { apiKeyChecker } from './auth.js';
+import { BOARD_PATH, registerBoard } from './board.js';
 import type { HttpContext } from './context.js';
 import { registerDeadLetterRoutes } from './dead-letters.js';
 import { errorHandler } from './errors.js';
 import { guardInput } from './input-guard.js';
 import { registerJobRoutes } from './jobs.js';
-
-export const BOARD_PATH = '/admin/queues';
 
 export interface HttpOptions {
   /** 'all' serves everything; 'ops' (worker processes) serves only /healthz, /readyz and /metrics. */
@@ -73,13 +69,6 @@ export async function buildHttpServer(ctx: HttpContext, o: HttpOptions): Promise
   registerDeadLetterRoutes(app, ctx);
   for (const add of o.extraRoutes ?? []) add(app, ctx);
 
-  const board = new FastifyAdapter();
-  board.setBasePath(BOARD_PATH);
-  createBullBoard({
-    queues: [...ctx.producer.queues.values()].map((q) => new BullMQAdapter(q)),
-    serverAdapter: board,
-    options: { uiConfig: { boardTitle: 'Matchday Engine' } },
-  });
-  await app.register(board.registerPlugin(), { prefix: BOARD_PATH });
+  await registerBoard(app, ctx.producer.queues.values());
   return app;
 }
