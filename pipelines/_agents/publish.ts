@@ -18,7 +18,17 @@ export interface AgentMessage {
 }
 
 export class AgentPublisher {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  readonly channel: string;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.channel = agentsChannel(prefix);
+  }
+
+  /** The message as published (for callers that publish it with other Redis work in one round trip). */
+  message(event: AgentEventName, agentId: number, data: unknown, at = new Date().toISOString()): string {
+    const msg: AgentMessage = { version: 1, event, agentId: String(agentId), at, data };
+    return JSON.stringify(msg);
+  }
 
   /**
    * Best effort: a failed publish never fails the change it reports (the event row already holds it).
@@ -26,8 +36,7 @@ export class AgentPublisher {
    * the order of its changes, and a task's end does not wait for a round trip that cannot fail it.
    */
   publish(event: AgentEventName, agentId: number, data: unknown): Promise<void> {
-    const msg: AgentMessage = { version: 1, event, agentId: String(agentId), at: new Date().toISOString(), data };
-    this.redis.publish(agentsChannel(this.prefix), JSON.stringify(msg)).catch(() => {});
+    this.redis.publish(this.channel, this.message(event, agentId, data)).catch(() => {});
     return Promise.resolve();
   }
 }

@@ -142,22 +142,25 @@ async function end(task: store.TaskWithAgent, o: Exclude<Outcome, { wait: number
   const row = o.done === 'CANCELLED'
     ? (await store.cancel(d.sql, task.id, o.error)) ?? (await store.loadTask(d.sql, task.id))
     : await d.taskBatches.finish({ id: task.id, status: o.done, ...(o.done === 'COMPLETED' ? { output: o.output } : { error: o.error }) });
-  void d.admission.release(task.agentId, task.id);
-  if (!row) return { skipped: 'the task ended elsewhere' };
-  if (o.done === 'CANCELLED' && task.agentOsRunId) await d.agentOs?.cancelRun(task.agentOsRunId).catch(() => {});
+  if (!row) {
+    void d.admission.release(task.agentId, task.id);
+    return { skipped: 'the task ended elsewhere' };
+  }
+  // The lease goes back and the task's updates go out in one round trip.
   const labels = { agent_type: task.agentType, kind: task.kind };
   d.agentMetrics.tasks.inc({ ...labels, status: row.status });
   const ms = row.finishedAt && row.startedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : 0;
   d.agentMetrics.duration.observe(labels, ms / 1000);
-  const view = store.taskView(row);
-  void d.agentPublisher.publish('agentTaskUpdate', task.agentId, view);
-  if (row.status !== 'COMPLETED') {
-    void d.agentPublisher.publish('agentError', task.agentId, { taskId: row.id, status: row.status, error: row.error });
-    if (row.status !== 'CANCELLED' && (await store.errorAfterFailures(d.sql, task.agentId, d.config.AGENT_ERROR_AFTER_FAILURES))) {
-      await d.agents.event(task.agentId, 'agent.error', 'ERROR', `agent in ERROR after ${d.config.AGENT_ERROR_AFTER_FAILURES} failed tasks in a row: it takes no new work until started`);
-    }
+  const pub = d.agentPublisher;
+  const at = new Date().toISOString();
+  const messages = [pub.message('agentTaskUpdate', task.agentId, store.taskView(row), at)];
+  if (row.status !== 'COMPLETED') messages.push(pub.message('agentError', task.agentId, { taskId: row.id, status: row.status, error: row.error }, at));
+  messages.push(pub.message('agentPerformanceUpdate', task.agentId, { taskId: row.id, kind: task.kind, status: row.status, durationMs: ms }, at));
+  void d.admission.release(task.agentId, task.id, { channel: pub.channel, messages });
+  if (o.done === 'CANCELLED' && task.agentOsRunId) await d.agentOs?.cancelRun(task.agentOsRunId).catch(() => {});
+  if (row.status !== 'COMPLETED' && row.status !== 'CANCELLED' && (await store.errorAfterFailures(d.sql, task.agentId, d.config.AGENT_ERROR_AFTER_FAILURES))) {
+    await d.agents.event(task.agentId, 'agent.error', 'ERROR', `agent in ERROR after ${d.config.AGENT_ERROR_AFTER_FAILURES} failed tasks in a row: it takes no new work until started`);
   }
-  void d.agentPublisher.publish('agentPerformanceUpdate', task.agentId, { taskId: row.id, kind: task.kind, status: row.status, durationMs: ms });
   if (row.workflowRunId) await d.enqueue(agentWorkflow, { runId: row.workflowRunId }, { jobId: `wf-${row.workflowRunId}-${row.stepKey}-${row.status}` });
   return { taskId: row.id, status: row.status };
 }

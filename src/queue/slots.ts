@@ -16,18 +16,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { expirePrelude, luaScript, releaseToken } from './lease.js';
 
 // KEYS: leases (token → expiry), queue (token → arrival), seen (token → last poll). A queued caller
-// that stopped polling for STALE_MS (it died, or gave up without saying so) leaves the queue.
-const PRELUDE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[4]))) do
-  redis.call('ZREM', KEYS[2], gone)
-  redis.call('ZREM', KEYS[3], gone)
-end
-`;
+// that stopped polling for STALE_MS (it died, or gave up without saying so) leaves the queue (the
+// prelude lease.ts shares with token leases).
+const PRELUDE = expirePrelude('ARGV[4]');
 
 // ARGV: lease ms, limit, token, stale ms. Returns 0 (queued: poll again) or 1 + the callers still queued.
 const ACQUIRE = `${PRELUDE}
@@ -46,12 +40,14 @@ redis.call('ZADD', KEYS[2], 'NX', now, token)
 redis.call('ZADD', KEYS[3], now, token)
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], lease * 2) end
 return 0`;
+const acquireScript = luaScript(ACQUIRE);
 
 // ARGV: lease ms, -, token, stale ms. Pushes a held lease's expiry back (XX: a lease that expired is not
 // revived) and returns how many callers are queued.
 const EXTEND = `${PRELUDE}
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[3])
 return redis.call('ZCARD', KEYS[2])`;
+const extendScript = luaScript(EXTEND);
 
 const MAX_POLL_MS = 10;
 const STALE_MS = 2_000;
@@ -85,7 +81,7 @@ export class Slots {
       let lease = this.handed.pop();
       if (lease) {
         const held = lease;
-        this.script(EXTEND, held.token).then((queued) => (held.othersQueued = Number(queued) > 0), () => {});
+        this.script(extendScript, held.token).then((queued) => (held.othersQueued = Number(queued) > 0), () => {});
       } else {
         lease = await this.acquire(signal);
       }
@@ -107,7 +103,7 @@ export class Slots {
     const token = randomUUID();
     try {
       for (let wait = 1; ; wait = Math.min(wait * 2, MAX_POLL_MS)) {
-        const granted = Number(await this.script(ACQUIRE, token));
+        const granted = Number(await this.script(acquireScript, token));
         if (granted) return { token, othersQueued: granted > 1 };
         await sleep(wait, undefined, { signal });
       }
@@ -117,14 +113,14 @@ export class Slots {
     }
   }
 
-  private script(lua: string, token: string) {
-    return this.redis.eval(lua, 3, ...this.keys, this.leaseMs, this.limit, token, STALE_MS);
+  private script(script: ReturnType<typeof luaScript>, token: string) {
+    return script(this.redis, this.keys, [this.leaseMs, this.limit, token, STALE_MS]);
   }
 
   // Not awaited: commands on one connection run in order, so this process's next ACQUIRE sees the
   // slot free anyway; if the ZREM is lost, the lease expires by itself.
   private release(token: string) {
-    this.redis.multi().zrem(this.keys[0], token).zrem(this.keys[1], token).zrem(this.keys[2], token).exec().catch(() => {});
+    void releaseToken(this.redis, this.keys, token);
   }
 }
 

@@ -2,6 +2,7 @@
 // processes, and a CRITICAL task queued behind 1,000 LOW ones of the same agent starts next.
 import { describe, expect, it } from 'vitest';
 import { startReplica, stopReplica } from '../support/processes.js';
+import type { AgentAdmission } from '../../pipelines/_agents/admission.js';
 import { createAgent, createTask, taskIn, useAgentsEngine } from './support.js';
 
 const f = useAgentsEngine();
@@ -43,7 +44,7 @@ describe('agent limits', () => {
     }
     const critical = await createTask(f.engine, agent, { kind: 'noop', priority: 'CRITICAL' });
     // Its job has run once and joined the agent's line (at its head: priority first).
-    const line = `${f.prefix}:agents:lease:${agent}:line`;
+    const line = (f.engine.deps.admission as AgentAdmission).lineKey(agent);
     await expect.poll(() => f.engine.deps.redis.zrank(line, String(critical.id)), { timeout: 20_000 }).toBe(0);
     await f.engine.request('POST', `/tasks/${blocker.id}/cancel`);
     const started = await taskIn(f.engine, critical.id, ['RUNNING', 'COMPLETED'], 10_000);
