@@ -33,19 +33,22 @@ export function taskBatches(ex: Executor) {
    * comes back with its agent; null when anything else holds (the caller then loads and looks).
    */
   const claim = coalesce(async (keys: ClaimKey[]) => {
+    const ids = keys.map((k) => k.id);
+    // The agent is checked per task row (a subquery on its primary key) and joined after the update:
+    // with agents in the UPDATE's FROM the planner started from them and probed every agent's tasks.
     const rows = await ex.query<TaskWithAgent>(sql`
-      WITH x AS (SELECT * FROM unnest(${keys.map((k) => k.id)}::int[], ${keys.map((k) => k.generation)}::int[], ${keys.map((k) => k.attempt)}::int[]) AS x(id, generation, attempt)),
+      WITH x AS (SELECT * FROM unnest(${ids}::int[], ${keys.map((k) => k.generation)}::int[], ${keys.map((k) => k.attempt)}::int[]) AS x(id, generation, attempt)),
       moved AS (
         UPDATE agent_tasks t SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), queued_at = COALESCE(t.queued_at, t.created_at), attempts = x.attempt, parked = false
-        FROM x, agents a
-        WHERE t.id = ANY(${keys.map((k) => k.id)}::int[]) AND t.id = x.id AND t.status IN ('PENDING', 'QUEUED') AND t.job_generation = x.generation
-          AND a.id = t.agent_id AND a.status IN ('IDLE', 'RUNNING') AND a.deleted_at IS NULL
-        RETURNING ${TASK_COLUMNS}, ${AGENT_COLUMNS}
+        FROM x
+        WHERE t.id = ANY(${ids}::int[]) AND t.id = x.id AND t.status IN ('PENDING', 'QUEUED') AND t.job_generation = x.generation
+          AND (SELECT a.status IN ('IDLE', 'RUNNING') AND a.deleted_at IS NULL FROM agents a WHERE a.id = t.agent_id)
+        RETURNING ${TASK_COLUMNS}
       ), ev AS (
         INSERT INTO agent_events (agent_id, task_id, type, severity, message)
         SELECT "agentId", id, 'task.running', 'INFO', 'task running (attempt ' || attempts || ')' FROM moved
       )
-      SELECT * FROM moved`);
+      SELECT moved.*, ${AGENT_COLUMNS} FROM moved JOIN agents a ON a.id = moved."agentId"`, { prepare: 'agents-claim' });
     return byId(rows, keys);
   });
 
@@ -65,7 +68,7 @@ export function taskBatches(ex: Executor) {
         SELECT "agentId", id, 'task.' || lower(status::text), (CASE WHEN status = 'COMPLETED' THEN 'INFO' ELSE 'ERROR' END)::"EventSeverity",
                COALESCE(left(error, 2000), 'task ' || lower(status::text)) FROM moved
       )
-      SELECT * FROM moved`);
+      SELECT * FROM moved`, { prepare: 'agents-finish' });
     return byId(rows, keys);
   });
 

@@ -9,9 +9,18 @@ import type { Fragment } from './sql.js';
 
 export type Row = Record<string, unknown>;
 
+export interface QueryOptions {
+  /**
+   * A prepared statement's name: each connection parses and plans the text once, then only binds. For
+   * hot statements whose text never changes (the parameters carry everything, arrays included); one name
+   * per text.
+   */
+  prepare?: string;
+}
+
 export interface Executor {
   /** All rows. bigint (BIGSERIAL, count(*)) arrives as a string: convert with Number()/BigInt(). */
-  query<T = Row>(q: Fragment): Promise<T[]>;
+  query<T = Row>(q: Fragment, o?: QueryOptions): Promise<T[]>;
   /** Exactly one row; none or several throw. */
   one<T = Row>(q: Fragment): Promise<T>;
   /** The row, or null when there is none; several throw. */
@@ -33,11 +42,11 @@ const TYPES = {
 };
 
 function over(on: pg.Pool | pg.PoolClient): Executor {
-  const run = (q: Fragment) => on.query({ text: q.text, values: q.values as unknown[], types: TYPES }).catch((err: unknown) => Promise.reject(asPostgresError(err)));
+  const run = (q: Fragment, name?: string) => on.query({ text: q.text, values: q.values as unknown[], types: TYPES, ...(name ? { name } : {}) }).catch((err: unknown) => Promise.reject(asPostgresError(err)));
   const at = (q: Fragment) => q.text.replace(/\s+/g, ' ').trim().slice(0, 80);
   return {
-    async query<T>(q: Fragment) {
-      return (await run(q)).rows as T[];
+    async query<T>(q: Fragment, o?: QueryOptions) {
+      return (await run(q, o?.prepare)).rows as T[];
     },
     async one<T>(q: Fragment) {
       const { rows } = await run(q);
