@@ -4,36 +4,32 @@
 // home-feed row committed, against a raw INSERT … SELECT of the same rows with the same filters on the same
 // database in the same round (tables emptied before each). Also: the worker's peak RSS, the delay of a
 // small user's notification queued behind the celebrity's fan-out, and a kill -9 mid-fan-out with the
-// final row count. The benchmark's database is dropped at the end.
+// final row count. The run's database and Redis keys are removed at the end (leftovers.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { queues } from '../../queues/index.js';
 import { socialEvents } from '../../queues/social-events.js';
 import { loadConfig } from '../../src/config.js';
-import { dropDatabase, ensureDatabase, withDatabase } from '../../src/db/admin.js';
 import { executor, type PoolExecutor } from '../../src/db/executor.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { sql } from '../../src/db/sql.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
+import { keyPrefix, ownDatabase } from './leftovers.js';
 import { API_KEY, arg, fmt, mb, REDIS_URL } from './support.js';
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/matchday';
-const DB_NAME = 'matchday_bench_fanout';
-const DB_URL = withDatabase(BASE_URL, DB_NAME);
 const AUTHOR = 1;
 const CHUNK = 5_000;
 
 interface Worker { child: ChildProcess; exited: Promise<void> }
 
-function startWorker(prefix: string): Promise<Worker> {
+function startWorker(prefix: string, databaseUrl: string): Promise<Worker> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/social/social-replica.ts'], {
     env: {
-      ...process.env, NODE_ENV: 'test', REDIS_URL, DATABASE_URL: DB_URL, QUEUE_PREFIX: prefix, API_KEY, PORT: '0', HOST: '127.0.0.1', ROLE: 'worker',
+      ...process.env, NODE_ENV: 'test', REDIS_URL, DATABASE_URL: databaseUrl, QUEUE_PREFIX: prefix, API_KEY, PORT: '0', HOST: '127.0.0.1', ROLE: 'worker',
       SCHEDULES_ENABLED: 'false', LOG_LEVEL: 'info', SOCIAL_FANOUT_CHUNK_SIZE: String(CHUNK), SOCIAL_FANOUT_CONCURRENCY: '2',
       // Above the author's audience: the whole million gets home-feed rows too (the hardest case).
       SOCIAL_CELEBRITY_FOLLOWERS: '2000000', WORKER_LOCK_DURATION_MS: '5000', WORKER_STALLED_INTERVAL_MS: '2000',
@@ -112,16 +108,15 @@ export async function run(args: string[]) {
   const followers = arg(args, 'followers', 1_000_000);
   const rounds = arg(args, 'rounds', 2);
   const expectedNotes = Array.from({ length: followers }, (_, k) => k + 2).filter((i) => i % 20 !== 0 && i % 20 !== 1).length;
-  await dropDatabase(BASE_URL, DB_NAME).catch(() => {});
-  await ensureDatabase(DB_URL);
+  const DB_URL = await ownDatabase('fanout');
   await applyMigrations(DB_URL);
   const pool = new pg.Pool({ connectionString: DB_URL, max: 4 });
   const ex = executor(pool);
-  const prefix = `bench-fanout-${randomBytes(3).toString('hex')}`;
+  const prefix = keyPrefix('fanout');
   const config = loadConfig({ REDIS_URL, DATABASE_URL: DB_URL, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix, ROLE: 'api', LOG_LEVEL: 'warn', SCHEDULES_ENABLED: 'false' });
   const devNull = new Writable({ write(_c, _e, cb) { cb(); } });
   const engine = await startEngine({ config, queues: queues.filter((q) => q.name.startsWith('social-')), log: createLogger('warn', [API_KEY], devNull), skipMigrations: true });
-  let worker = await startWorker(prefix);
+  let worker = await startWorker(prefix, DB_URL);
   try {
     const { small } = await seed(ex, followers);
     console.log(`fan-out of one post to ${fmt(followers)} followers (${fmt(expectedNotes)} notified, ${fmt(followers)} home-feed rows), chunks of ${fmt(CHUNK)}, 2 in flight`);
@@ -164,7 +159,7 @@ export async function run(args: string[]) {
       killedAt = share;
       worker.child.kill('SIGKILL');
       await worker.exited;
-      worker = await startWorker(prefix);
+      worker = await startWorker(prefix, DB_URL);
     });
     const total = await n(ex, sql`SELECT count(*) AS n FROM notifications WHERE dedupe_key = ${`post:${killed}`}`);
     const feed = await n(ex, sql`SELECT count(*) AS n FROM home_feed_items WHERE post_id = ${killed}`);
@@ -175,6 +170,5 @@ export async function run(args: string[]) {
     await worker.exited;
     await engine.stop();
     await pool.end();
-    await dropDatabase(BASE_URL, DB_NAME);
   }
 }

@@ -19,7 +19,7 @@ import { recomputeAccuracy } from '../../pipelines/_stats/accuracy/recompute.js'
 import { scoreMatches } from '../../pipelines/_stats/accuracy/score.js';
 import type { FeatureResult } from '../../pipelines/_stats/drift/methods.js';
 import { runInThread } from '../../pipelines/_stats/threads.js';
-import { arg, DATABASE_URL, fmt } from './support.js';
+import { arg, fmt, SERVER_URL } from './support.js';
 
 const run$ = promisify(execFile);
 const SHARED = '/work/shared/data/football';
@@ -70,7 +70,7 @@ async function driftMaths(n: number, rounds: number) {
 }
 
 async function accuracy(n: number, rounds: number, keep = false) {
-  const url = withDatabase(DATABASE_URL, 'matchday_bench_stats');
+  const url = withDatabase(SERVER_URL, 'matchday_bench_stats');
   console.log(`2. accuracy recomputation over ${fmt(n)} stored predictions (database ${url.replace(/\/\/[^@]*@/, '//')})`);
   await dropDatabase(url, 'matchday_bench_stats');
   await ensureDatabase(url);
@@ -119,7 +119,7 @@ async function accuracy(n: number, rounds: number, keep = false) {
 }
 
 async function backfillVsEval(data: string, history: string, rounds: number) {
-  const url = withDatabase(DATABASE_URL, 'matchday_bench_backfill');
+  const url = withDatabase(SERVER_URL, 'matchday_bench_backfill');
   console.log(`3. backfill of every league in ${data} (history ${history}) vs npm run eval on the same data, fresh processes and database`);
   const evals: number[] = [], fills: number[] = [];
   let evalE0 = '', dbE0 = '';

@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
-import { withDatabase } from '../../src/db/admin.js';
 import { createLogger } from '../../src/logger.js';
 import { defineQueue } from '../../src/queue/define.js';
 
@@ -71,6 +70,3 @@ export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 export function gc() {
   (globalThis as { gc?: () => void }).gc?.();
 }
-
-/** A shared benchmark database, for benches that do not have one of their own yet (agents); the others use ownDatabase(). */
-export const DATABASE_URL = withDatabase(SERVER_URL, 'matchday_bench');
