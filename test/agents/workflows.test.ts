@@ -6,7 +6,11 @@ import { waitFor } from '../support/engine.js';
 import { startReplica, stopReplica } from '../support/processes.js';
 import { createAgent, useAgentsEngine } from './support.js';
 
-const f = useAgentsEngine();
+// Short lock and stalled-check settings on every process of this file, the fixture's engine included:
+// BullMQ's stalled check is guarded by a key that lives for the interval of the process that checked
+// last, so an engine on the default 30 s interval would hold off the replicas' 1 s checks for up to 30 s.
+const LOCKS = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+const f = useAgentsEngine({ env: () => LOCKS });
 
 // a → (b, c) → d → e; c calls an endpoint that answers 400.
 const diamond = (onFailure: 'FAIL' | 'SKIP') => ({
@@ -87,7 +91,7 @@ describe('workflows', () => {
     });
     // This engine stops consuming; a replica takes the work and is killed while it runs the slow step.
     await f.restart({ ROLE: 'api' });
-    const env = { DATABASE_URL: f.db.url, QUEUE_PREFIX: f.prefix, SCHEDULES_ENABLED: 'false', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000' };
+    const env = { DATABASE_URL: f.db.url, QUEUE_PREFIX: f.prefix, SCHEDULES_ENABLED: 'false', ...LOCKS };
     const doomed = await startReplica(env, 'test/agents/agents-replica.ts');
     let survivor: Awaited<ReturnType<typeof startReplica>> | undefined;
     try {
@@ -97,10 +101,12 @@ describe('workflows', () => {
       doomed.child.kill('SIGKILL');
       await doomed.exited;
       survivor = await startReplica(env, 'test/agents/agents-replica.ts');
-      // Recovery of the killed step takes 20–35 s here (stalled-job recovery plus the task's re-admission):
-      // bounded generously so a loaded machine does not fail it; the bound is not what this test asserts.
-      const run = await runOf(id, ['COMPLETED', 'FAILED', 'CANCELLED'], 75_000);
+      const up = Date.now();
+      // The killed lock expired while the survivor started: its first stalled checks (1 s apart) put the
+      // step back, the task keeps its lease (same token) and runs its 4 s again, then the last step.
+      const run = await runOf(id, ['COMPLETED', 'FAILED', 'CANCELLED'], 30_000);
       expect(run.status).toBe('COMPLETED');
+      expect(Date.now() - up).toBeLessThan(15_000);
       expect(run.steps.map((s: any) => s.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
       const slow = await f.engine.db.agentTask.findUniqueOrThrow({ where: { id: run.steps[1].taskId } });
       expect(slow.status).toBe('COMPLETED');
