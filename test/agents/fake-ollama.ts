@@ -1,12 +1,11 @@
 // A fake Ollama on real HTTP: /api/chat answers from a script of modes (valid, invalid JSON, schema
-// violation, wrong facts, failing, slow, hanging), /api/version and /api/tags for health. Records every
-// chat request and the most chats in flight at once.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// violation, wrong facts, failing, slow, hanging), /api/version and /api/tags for health, on the shared
+// fake upstream. Records every chat request and the most chats in flight at once.
+import { FakeUpstream, type Answer, type HandledRequest } from '../support/fake-upstream.js';
 
 export type ChatMode = 'valid' | 'invalid-json' | 'schema-violation' | 'wrong-facts' | 'failing' | 'slow' | 'hanging';
 
-export class FakeOllama {
+export class FakeOllama extends FakeUpstream {
   readonly chats: Array<{ body: any }> = [];
   /** Modes for the next chats, in order; afterwards `otherwise`. */
   script: ChatMode[] = [];
@@ -17,30 +16,12 @@ export class FakeOllama {
   quote = { home: 50, draw: 25, away: 25 };
   inFlight = 0;
   maxInFlight = 0;
-  private server?: http.Server;
-  private readonly hanging = new Set<http.ServerResponse>();
-  url = '';
 
-  async start() {
-    this.server = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', () => void this.handle(req, res, raw));
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.url;
-  }
-
-  async stop() {
-    for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-
-  private json(res: http.ServerResponse, status: number, body: unknown) {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
+  constructor() {
+    super();
+    this.serve('/api/version', () => ({ json: { version: '0.12.0' } }));
+    this.serve('/api/tags', () => ({ json: { models: this.models.map((name) => ({ name, model: name, size: 1 })) } }));
+    this.serve('/api/chat', (r) => this.chat(r));
   }
 
   private answer(mode: ChatMode): string {
@@ -58,25 +39,20 @@ export class FakeOllama {
     return JSON.stringify(good);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
-    const path = new URL(req.url!, 'http://x').pathname;
-    if (path === '/api/version') return this.json(res, 200, { version: '0.12.0' });
-    if (path === '/api/tags') return this.json(res, 200, { models: this.models.map((name) => ({ name, model: name, size: 1 })) });
-    if (path !== '/api/chat') return this.json(res, 404, { error: 'not found' });
-    const body = JSON.parse(raw);
+  private async chat(req: HandledRequest): Promise<Answer> {
+    const body = JSON.parse(req.body);
     this.chats.push({ body });
     const mode = this.script.shift() ?? this.otherwise;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       if (mode === 'hanging') {
-        this.hanging.add(res);
-        await new Promise<void>((r) => res.on('close', () => r()));
-        return;
+        await req.closed;
+        return 'hang' as const;
       }
-      if (mode === 'failing') return this.json(res, 500, { error: 'llama runner process has terminated' });
+      if (mode === 'failing') return { status: 500, json: { error: 'llama runner process has terminated' } };
       if (mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
-      this.json(res, 200, { model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: this.answer(mode === 'slow' ? 'valid' : mode) }, done: true, done_reason: 'stop' });
+      return { json: { model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: this.answer(mode === 'slow' ? 'valid' : mode) }, done: true, done_reason: 'stop' } };
     } finally {
       this.inFlight--;
     }

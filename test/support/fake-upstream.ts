@@ -1,6 +1,7 @@
 // A real HTTP server standing in for an external service: it replays recorded payloads and injects the
 // faults real upstreams have (429/503 with Retry-After, 500 bursts, slow answers, cut or malformed
-// bodies, dropped connections), and records every request.
+// bodies, dropped connections), and records every request. Fakes with state of their own (an Agent OS
+// holding runs, an LLM with answer modes) answer from functions (`serve`) on the same server.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -21,10 +22,25 @@ export interface Route {
   headers?: Record<string, string>;
 }
 
+/** What a handler answers: a JSON value (`json`) or text, or 'hang' (never answered; `stop` drops it). */
+export type Answer = { status?: number; json?: unknown; text?: string; headers?: Record<string, string> } | 'hang';
+
+export interface HandledRequest {
+  method: string;
+  url: URL;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** Resolves when the client's connection closed (a hanging handler waits for it). */
+  closed: Promise<void>;
+}
+
+export type Handler = (req: HandledRequest) => Answer | Promise<Answer>;
+
 export class FakeUpstream {
   readonly requests: Array<{ method: string; path: string; headers: http.IncomingHttpHeaders; body: string }> = [];
   private readonly routes = new Map<string, Route>();
-  private readonly faults: Array<{ fault: Fault; times: number; path?: string }> = [];
+  private readonly handlers: Array<{ path: string; prefix: boolean; fn: Handler }> = [];
+  private readonly injected: Array<{ fault: Fault; times: number; path?: string }> = [];
   private server?: http.Server;
   latencyMs = 0;
   url = '';
@@ -34,14 +50,24 @@ export class FakeUpstream {
     return this;
   }
 
+  /**
+   * Answers `path` with a function (the first registered match wins); a path ending in `/*` matches
+   * every path under it (`/*` alone: any path). Injected faults come first, as for static routes.
+   */
+  serve(path: string, fn: Handler) {
+    const prefix = path.endsWith('/*');
+    this.handlers.push({ path: prefix ? path.slice(0, -1) : path, prefix, fn });
+    return this;
+  }
+
   /** The next `times` requests (to `path`, or any) get this fault. */
   fail(fault: Fault, times = 1, path?: string) {
-    this.faults.push({ fault, times, path });
+    this.injected.push({ fault, times, path });
     return this;
   }
 
   clearFaults() {
-    this.faults.length = 0;
+    this.injected.length = 0;
   }
 
   count(pathname?: string) {
@@ -64,9 +90,9 @@ export class FakeUpstream {
     const url = new URL(req.url ?? '/', 'http://fake');
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, headers: req.headers, body });
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const i = this.faults.findIndex((f) => !f.path || url.pathname.startsWith(f.path));
-    const f = i >= 0 ? this.faults[i]! : undefined;
-    if (f && --f.times <= 0) this.faults.splice(i, 1);
+    const i = this.injected.findIndex((f) => !f.path || url.pathname.startsWith(f.path));
+    const f = i >= 0 ? this.injected[i]! : undefined;
+    if (f && --f.times <= 0) this.injected.splice(i, 1);
     const route = this.routes.get(url.pathname);
     if (f?.fault.kind === 'reset') return req.socket.destroy();
     if (f?.fault.kind === 'status') {
@@ -74,6 +100,14 @@ export class FakeUpstream {
       return res.end(f.fault.body ?? JSON.stringify({ error: `injected ${f.fault.status}` }));
     }
     if (f?.fault.kind === 'delay') await new Promise((r) => setTimeout(r, (f.fault as { ms: number }).ms));
+    const handler = route ? undefined : this.handlers.find((h) => (h.prefix ? url.pathname.startsWith(h.path) : url.pathname === h.path));
+    if (handler) {
+      const closed = new Promise<void>((r) => res.on('close', () => r()));
+      const a = await handler.fn({ method: req.method ?? 'GET', url, headers: req.headers, body, closed });
+      if (a === 'hang' || res.destroyed) return;
+      res.writeHead(a.status ?? 200, { 'content-type': 'application/json', ...a.headers });
+      return res.end(a.text ?? JSON.stringify(a.json ?? null));
+    }
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ error: 'not found' }));
