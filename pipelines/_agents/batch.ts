@@ -6,7 +6,7 @@
 // task of every agent for each batch).
 import { coalesce } from '../../src/db/coalesce.js';
 import type { Executor } from '../../src/db/executor.js';
-import { sql } from '../../src/db/sql.js';
+import { ASYNC_COMMIT, sql } from '../../src/db/sql.js';
 import { AGENT_COLUMNS, TASK_COLUMNS, type TaskRow, type TaskWithAgent } from './store.js';
 
 export interface ClaimKey {
@@ -36,11 +36,14 @@ export function taskBatches(ex: Executor) {
     const ids = keys.map((k) => k.id);
     // The agent is checked per task row (a subquery on its primary key) and joined after the update:
     // with agents in the UPDATE's FROM the planner started from them and probed every agent's tasks.
+    // Committed without waiting for the WAL flush: a start lost in a PostgreSQL crash leaves the task
+    // QUEUED and its job is re-run (as after a worker crash); its end is durable, and that commit's flush
+    // takes the start with it.
     const rows = await ex.query<TaskWithAgent>(sql`
       WITH x AS (SELECT * FROM unnest(${ids}::int[], ${keys.map((k) => k.generation)}::int[], ${keys.map((k) => k.attempt)}::int[]) AS x(id, generation, attempt)),
       moved AS (
         UPDATE agent_tasks t SET status = 'RUNNING', started_at = COALESCE(t.started_at, now()), queued_at = COALESCE(t.queued_at, t.created_at), attempts = x.attempt, parked = false
-        FROM x
+        FROM x CROSS JOIN (${ASYNC_COMMIT}) AS async_commit
         WHERE t.id = ANY(${ids}::int[]) AND t.id = x.id AND t.status IN ('PENDING', 'QUEUED') AND t.job_generation = x.generation
           AND (SELECT a.status IN ('IDLE', 'RUNNING') AND a.deleted_at IS NULL FROM agents a WHERE a.id = t.agent_id)
         RETURNING ${TASK_COLUMNS}
