@@ -35,6 +35,12 @@ export interface EngineDeps {
   analytics: PoolExecutor;
   /** For pipelines: waits across reconnects. */
   redis: Redis;
+  /**
+   * Like `redis`, auto-pipelined: the commands all jobs issue in one event-loop turn go to Redis in one
+   * write (a write per command costs more than a small command itself). For hot paths of many small
+   * commands; a MULTI or pipeline object bypasses the batching, so group ordered commands in a script.
+   */
+  redisBatched: Redis;
   /** Enqueues a job of a queue definition (typed payload; debounce, throttle, priority, delay). */
   enqueue: Producer['enqueue'];
   enqueueBulk: Producer['enqueueBulk'];
@@ -110,6 +116,8 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
   const shared = workerConnection(config.REDIS_URL, 'engine:shared');
   shared.on('error', (err) => log.debug({ err: err.message }, 'redis (shared connection) error'));
+  const batched = workerConnection(config.REDIS_URL, 'engine:batched', { enableAutoPipelining: true });
+  batched.on('error', (err) => log.debug({ err: err.message }, 'redis (batched connection) error'));
   await waitForRedis(shared, { url: config.REDIS_URL, log });
 
   const metrics = createMetrics();
@@ -136,7 +144,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     return u;
   };
   const base: EngineDeps = {
-    config, db, sql: main, analytics: executor(analyticsPool), redis: shared, breakers, metrics, flows, upstream, log,
+    config, db, sql: main, analytics: executor(analyticsPool), redis: shared, redisBatched: batched, breakers, metrics, flows, upstream, log,
     enqueue: producer.enqueue.bind(producer), enqueueBulk: producer.enqueueBulk.bind(producer), runs: producer.has.bind(producer),
     findJob: producer.findJob.bind(producer),
     slots: (key, limit, so) => slotRegistry.get(key, limit, so),
@@ -219,8 +227,8 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       const closed = (await workers?.close(deadline, closeBy)) ?? { aborted: false, forced: false };
       if (closed.forced) forced.push('workers');
       const quit = (c: Redis) => c.quit().catch(() => c.disconnect());
-      await step('connections', Promise.all([producer.close(), flowProducer.close(), ...upstreams.map((u) => u.close()), quit(fast), quit(shared)]), closeBy);
-      if (forced.includes('connections')) for (const c of [fast, shared]) c.disconnect();
+      await step('connections', Promise.all([producer.close(), flowProducer.close(), ...upstreams.map((u) => u.close()), quit(fast), quit(shared), quit(batched)]), closeBy);
+      if (forced.includes('connections')) for (const c of [fast, shared, batched]) c.disconnect();
       await step('postgres', db.$disconnect().then(() => Promise.all([pool.end(), analyticsPool.end()])), closeBy);
       const result = { aborted: closed.aborted, forced };
       log.info(result, 'shut down');

@@ -8,8 +8,8 @@ const reconnect = (times: number) => Math.min(200 * 2 ** Math.min(times, 6), 5_0
  * For workers and other long-lived consumers: commands wait (forever) across reconnects, because a
  * worker must survive a Redis restart by itself.
  */
-export function workerConnection(url: string, name: string): Redis {
-  return new Redis(url, { connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnect });
+export function workerConnection(url: string, name: string, extra: RedisOptions = {}): Redis {
+  return new Redis(url, { connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnect, ...extra });
 }
 
 /**

@@ -70,8 +70,10 @@ export function createAgentsDeps(base: EngineDeps, o: AgentsDepsOptions): Agents
   // background at most every 30 s so /status never waits for Ollama.
   if (ollama) base.breakers.addDetails(OLLAMA_UPSTREAM, () => ({ health: ollama.cachedHealth() }));
   const engineQueues = new Map(o.queues.map((q) => [q.name, q]));
-  const agentPublisher = new AgentPublisher(base.redis, config.QUEUE_PREFIX);
-  const admission = new AgentAdmission(base.redis, config.QUEUE_PREFIX);
+  // Every task takes a lease, publishes its start, and frees the lease with its end's messages: on the
+  // batched connection, the commands of concurrent tasks share writes.
+  const agentPublisher = new AgentPublisher(base.redisBatched, config.QUEUE_PREFIX);
+  const admission = new AgentAdmission(base.redisBatched, config.QUEUE_PREFIX);
   return {
     agentOs,
     ollama,
