@@ -11,7 +11,7 @@
 // equal priorities whoever asks first takes it: reserving a lease for an equal waiter that is away
 // (deferred) would leave it idle, and the agent's tasks would move in a convoy. Waiters poll sooner the
 // nearer they are to the head. Waiters that stopped polling (their job was removed) leave after STALE_MS.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { BULL_PRIORITY, type Priority } from './schemas.js';
 
 export const LEASE_MS = 120_000;
@@ -62,7 +62,7 @@ export const lineScore = (priority: Priority, taskId: number) => bandStart(prior
 const bandStart = (priority: Priority) => BULL_PRIORITY[priority] * 1e10;
 
 export class AgentAdmission {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   private keys(agentId: number): [string, string, string] {
     const k = `${this.prefix}:agents:lease:${agentId}`;
