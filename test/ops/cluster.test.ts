@@ -8,7 +8,8 @@ import { syncLive, liveChannel, liveKey } from '../../pipelines/_feeds/live.js';
 import { publisher } from '../../pipelines/_social/realtime.js';
 import { Emitter } from '@socket.io/redis-emitter';
 import { SharedRateLimiter } from '../../src/upstream/rate-limit.js';
-import { cloneTestDatabase } from '../support/db.js';
+import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
+import { deleteKeysUnder } from '../support/redis-keys.js';
 import { startTestEngine, waitFor, type TestEngine } from '../support/engine.js';
 import { child, parent, primitiveQueues } from '../support/primitive-queues.js';
 import { echo, sleepy, testQueues, ticking } from '../support/queues.js';
@@ -57,6 +58,10 @@ describe('the engine on a Redis Cluster with prefix {matchday}', () => {
     // CLIENT LIST per node: the worker is found on the node that holds the queue's slot.
     expect(status.body.queues.find((q: { name: string }) => q.name === echo.name).workers).toBeGreaterThanOrEqual(1);
     expect((await engine.request('GET', '/metrics')).body).toMatch(/matchday_queue_jobs\{queue="test-echo",state="waiting"\}/);
+    // Bull Board reads the queues through the same cluster connection.
+    const board = await engine.request('GET', '/admin/queues/api/queues?page=1&jobsPerPage=10');
+    expect(board.status).toBe(200);
+    expect(board.body.queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining([echo.name, parent.name]));
   });
 
   it('enqueues through HTTP with an Idempotency-Key once, and runs the job', async () => {
@@ -152,6 +157,17 @@ describe('the engine on a Redis Cluster with prefix {matchday}', () => {
     await sub.quit();
   });
 
+  it('test cleanup SCANs every master: keys of a prefix without a hash tag spread over slots are all deleted', async () => {
+    const c = client();
+    for (let i = 0; i < 60; i++) await c.set(`plain-${process.pid}:${i}`, '1');
+    const masters = new Set<number>();
+    for (let i = 0; i < 60; i++) masters.add(await cluster.masterOf(`plain-${process.pid}:${i}`));
+    expect(masters.size).toBe(3);
+    expect(await deleteKeysUnder(c, `plain-${process.pid}`)).toBe(60);
+    expect(await c.exists(`plain-${process.pid}:0`)).toBe(0);
+    await c.quit();
+  });
+
   it('wrote every key of the run in the prefix slot: one master holds them all (SCAN on each master)', async () => {
     const owner = await cluster.masterOf(`${prefix}:x`);
     const perMaster = new Map<number, string[]>();
@@ -168,8 +184,43 @@ describe('the engine on a Redis Cluster with prefix {matchday}', () => {
     }
     const all = [...perMaster.values()].flat();
     expect(all.length).toBeGreaterThan(20);
-    expect(all.filter((k) => !k.startsWith(`${prefix}:`))).toEqual([]);
+    expect(all.filter((k) => !k.startsWith(`${prefix}:`) && !k.startsWith('plain-'))).toEqual([]);
     expect([...perMaster.entries()].filter(([port, keys]) => port !== owner && keys.length).map(([port]) => port)).toEqual([]);
   });
-});
 
+  it('with ENQUEUE_ACK_REPLICAS=1 answers 202 once the replica has the job, 503 while the replica does not confirm', async () => {
+    const acking = await startTestEngine({ databaseUrl: db.url, prefix, queues, env: { REDIS_CLUSTER_NODES: cluster.seeds, ROLE: 'api', ENQUEUE_ACK_REPLICAS: '1', ENQUEUE_ACK_TIMEOUT_MS: '300' } });
+    const [replica] = await cluster.replicasOf(await cluster.masterOf(`${prefix}:x`));
+    try {
+      const ok = await acking.request('POST', `/jobs/${echo.name}`, { body: { value: 'replicated' }, headers: { 'idempotency-key': 'ack-1' } });
+      expect(ok.status).toBe(202);
+      cluster.pause(replica!);
+      const refused = await acking.request('POST', `/jobs/${echo.name}`, { body: { value: 'not replicated' }, headers: { 'idempotency-key': 'ack-2' } });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(refused.body.error).toMatch(/0 of 1 Redis replicas confirmed the enqueue within 300 ms; retry with the same Idempotency-Key/);
+      cluster.resume(replica!);
+      // The retry finds the job the master kept and answers once the replica has it.
+      const retried = await acking.request('POST', `/jobs/${echo.name}`, { body: { value: 'not replicated' }, headers: { 'idempotency-key': 'ack-2' } });
+      expect(retried.status).toBe(200);
+    } finally {
+      cluster.resume(replica!);
+      await acking.stop();
+    }
+  });
+
+  it('on one Redis, WAIT runs on the connection that wrote: a Redis without replicas refuses acknowledgement with 503', async () => {
+    const single = await startTestEngine({ databaseUrl: db.url, prefix: uniquePrefix(), queues, env: { ROLE: 'api', ENQUEUE_ACK_REPLICAS: '1', ENQUEUE_ACK_TIMEOUT_MS: '100' } });
+    try {
+      const replicas = Number(/connected_slaves:(\d+)/.exec(await single.deps.redis.info('replication'))?.[1]);
+      expect(replicas).toBe(0); // the machine's test Redis runs alone
+      const res = await single.request('POST', `/jobs/${echo.name}`, { body: { value: 'alone' }, headers: { 'idempotency-key': 'single-1' } });
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatch(/0 of 1 Redis replicas confirmed/);
+      // The job itself was kept by the master: a retry finds it (and is refused acknowledgement again).
+      expect(await single.producer.queue(echo.name).getJobCounts('waiting')).toEqual({ waiting: 1 });
+    } finally {
+      await single.stop();
+    }
+  });
+});

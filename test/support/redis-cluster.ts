@@ -29,6 +29,9 @@ export interface LocalCluster {
   replicasOf(port: number): Promise<number[]>;
   /** SIGKILL of the node on `port`. */
   kill(port: number): Promise<void>;
+  /** SIGSTOP / SIGCONT of the node on `port`: a replica that falls behind (its master still answers). */
+  pause(port: number): void;
+  resume(port: number): void;
   /** Starts the node on `port` again with its nodes.conf: it rejoins (a killed master comes back as a replica). */
   restart(port: number): Promise<void>;
   /** Waits until every running node reports cluster_state:ok and agrees on `key`'s master. */
@@ -132,7 +135,7 @@ export async function startLocalCluster(o: { nodeTimeoutMs?: number } = {}): Pro
     const c = new Redis({ host: '127.0.0.1', port: via, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     try {
       await c.connect();
-      return (await c.cluster('SLOTS')) as Array<[number, number, ...Array<[string, number, string]>]>;
+      return (await c.cluster('SLOTS')) as unknown as Array<[number, number, ...Array<[string, number, ...unknown[]]>]>;
     } finally {
       c.disconnect();
     }
@@ -144,11 +147,11 @@ export async function startLocalCluster(o: { nodeTimeoutMs?: number } = {}): Pro
     async masterOf(key) {
       const via = running()[0]!.port;
       const slot = Number(await ask(via, 'CLUSTER', 'KEYSLOT', key));
-      for (const [from, to, master] of await slotOwners(via)) if (slot >= from && slot <= to) return master[1];
+      for (const [from, to, master] of await slotOwners(via)) if (master && slot >= from && slot <= to) return master[1];
       throw new Error(`no master for slot ${slot}`);
     },
     async replicasOf(port) {
-      for (const [, , master, ...replicas] of await slotOwners(running()[0]!.port)) if (master[1] === port) return replicas.map((r) => r[1]);
+      for (const [, , master, ...replicas] of await slotOwners(running()[0]!.port)) if (master?.[1] === port) return replicas.map((r) => r[1]);
       return [];
     },
     async kill(port) {
@@ -156,6 +159,12 @@ export async function startLocalCluster(o: { nodeTimeoutMs?: number } = {}): Pro
       const gone = new Promise((r) => n.child!.once('exit', r));
       n.child!.kill('SIGKILL');
       await gone;
+    },
+    pause(port) {
+      nodes.find((x) => x.port === port)!.child!.kill('SIGSTOP');
+    },
+    resume(port) {
+      nodes.find((x) => x.port === port)!.child!.kill('SIGCONT');
     },
     async restart(port) {
       const n = nodes.find((x) => x.port === port)!;
@@ -166,7 +175,12 @@ export async function startLocalCluster(o: { nodeTimeoutMs?: number } = {}): Pro
       const end = Date.now() + timeoutMs;
       for (;;) {
         const states = await Promise.all(running().map((n) => ask(n.port, 'CLUSTER', 'INFO').catch(() => '')));
-        if (states.every((s) => /cluster_state:ok/.test(s) && /cluster_slots_ok:16384/.test(s))) return;
+        // Healthy: every node serves every slot, every master has a replica, and every replica is in sync.
+        const ok = states.every((s) => /cluster_state:ok/.test(s) && /cluster_slots_ok:16384/.test(s))
+          && (await slotOwners(running()[0]!.port).catch(() => [])).every((range) => range.length > 3)
+          && (await Promise.all(running().map((n) => ask(n.port, 'INFO', 'replication').catch(() => ''))))
+            .every((r) => /role:master/.test(r) || /master_link_status:up/.test(r));
+        if (ok) return;
         if (Date.now() > end) throw new Error(`Redis Cluster not healthy within ${timeoutMs} ms:\n${states.join('\n---\n')}`);
         await sleep(100);
       }
