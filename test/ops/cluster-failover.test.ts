@@ -37,6 +37,7 @@ interface Outcome {
   ackReplicas: number;
   accepted: number;
   refused: number;
+  refusedByStatus: Record<number, number>;
   acceptedDuringLag: number;
   processed: number;
   lost: number;
@@ -60,6 +61,7 @@ async function failoverRun(tag: string, ackReplicas: number): Promise<Outcome> {
     expect((await engine.request('GET', '/readyz')).status).toBe(200);
     const accepted = new Map<string, number>();
     let refused = 0;
+    const statuses = new Map<number, number>();
     let lagging = false;
     let acceptedDuringLag = 0;
     let sending = true;
@@ -74,9 +76,13 @@ async function failoverRun(tag: string, ackReplicas: number): Promise<Outcome> {
             accepted.set(res.body.id, Date.now());
             // Sent and acknowledged while the replica was paused and its master alive.
             if (startedLagging && lagging) acceptedDuringLag++;
-          } else refused++;
+          } else {
+            refused++;
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          }
         } catch {
           refused++;
+          statuses.set(0, (statuses.get(0) ?? 0) + 1);
         }
         await sleep(5);
       }
@@ -150,7 +156,7 @@ async function failoverRun(tag: string, ackReplicas: number): Promise<Outcome> {
     const firstUnready = unready[0]?.[0] ?? killedAt;
     const firstReady = readyz.find(([t, s]) => t > firstUnready && s === 200)?.[0] ?? killedAt;
     const outcome: Outcome = {
-      ackReplicas, accepted: accepted.size, refused, acceptedDuringLag, processed, lost: lostIds.length, lostAfterRunning: ran,
+      ackReplicas, accepted: accepted.size, refused, refusedByStatus: Object.fromEntries(statuses), acceptedDuringLag, processed, lost: lostIds.length, lostAfterRunning: ran,
       readyz: { sawUnready: unready.length > 0, firstReadyMs: firstReady - killedAt, unreadyPolls: unready.length, unreadyMs: unready.length ? unready.at(-1)![0] - killedAt : 0, readyAgain: readyz.at(-1)![1] === 200, failedChecks: [...failedChecks] },
       masterBefore, masterAfter, rejoinMs: rejoinedAt - readyAt, acceptedAfterRejoin: accepted.size - acceptedBefore,
     };
@@ -167,7 +173,7 @@ describe('Redis Cluster failover under load', () => {
     for (const o of [without, withWait]) {
       console.log(
         `failover, ENQUEUE_ACK_REPLICAS=${o.ackReplicas}: master ${o.masterBefore} killed, replica ${o.masterAfter} promoted; ` +
-          `/readyz 200 again ${o.readyz.firstReadyMs} ms after the kill, last non-200 at ${o.readyz.unreadyMs} ms (${o.readyz.unreadyPolls} polls, failing: ${o.readyz.failedChecks.join(', ')}); accepted ${o.accepted} (${o.acceptedDuringLag} while the replica lagged), refused ${o.refused}, ` +
+          `/readyz 200 again ${o.readyz.firstReadyMs} ms after the kill, last non-200 at ${o.readyz.unreadyMs} ms (${o.readyz.unreadyPolls} polls, failing: ${o.readyz.failedChecks.join(', ')}); accepted ${o.accepted} (${o.acceptedDuringLag} while the replica lagged), refused ${o.refused} ${JSON.stringify(o.refusedByStatus)}, ` +
           `processed ${o.processed}, lost ${o.lost} acknowledged jobs (${o.lostAfterRunning} of them had run); ` +
           `old master back as a replica ${o.rejoinMs} ms after /readyz 200, then ${o.acceptedAfterRejoin} accepted in 2 s`,
       );
@@ -178,6 +184,8 @@ describe('Redis Cluster failover under load', () => {
       expect(o.readyz.readyAgain).toBe(true);
       // Every acknowledged job that survived in Redis was processed.
       expect(o.processed + o.lost).toBe(o.accepted);
+      // Every refusal was a 503 (retry later), never a 500 or a dropped connection.
+      expect(Object.keys(o.refusedByStatus)).toEqual(['503']);
       // Enqueueing goes on after the failover (with WAIT, once the promoted master has a replica again).
       expect(o.acceptedAfterRejoin).toBeGreaterThan(0);
     }
