@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncLive, liveChannel, liveKey } from '../../pipelines/_feeds/live.js';
 import { publisher } from '../../pipelines/_social/realtime.js';
 import { Emitter } from '@socket.io/redis-emitter';
+import { Outbox, type OutboxEntry } from '../../src/queue/outbox.js';
 import { SharedRateLimiter } from '../../src/upstream/rate-limit.js';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { deleteKeysUnder } from '../support/redis-keys.js';
@@ -155,6 +156,20 @@ describe('the engine on a Redis Cluster with prefix {matchday}', () => {
     await waitFor(() => got.length > 0, 5_000, 'the emitted message');
     expect(got[0]!.includes(Buffer.from('notification:new'))).toBe(true);
     await sub.quit();
+  });
+
+  it('keeps bookkeeping in the outbox and drains it under its lock (scripts over two keys of the slot)', async () => {
+    const written: OutboxEntry[] = [];
+    const outbox = new Outbox(engine.deps.redis, prefix, engine.deps.log, engine.metrics, { write: async (e) => void written.push(...e) });
+    const entries = Array.from({ length: 250 }, (_, i): OutboxEntry => ({ kind: 'pipeline-run', row: { i } }));
+    await outbox.push(entries, new Error('PostgreSQL down (test)'));
+    await engine.deps.redis.rpush(outbox.key, 'not json');
+    expect(await outbox.backlog()).toBe(251);
+    expect(await outbox.drain()).toBe(251);
+    expect(written.map((e) => (e.row as { i: number }).i)).toEqual(entries.map((_, i) => i));
+    expect(await outbox.backlog()).toBe(0);
+    expect(await engine.deps.redis.lrange(`${outbox.key}:rejected`, 0, -1)).toEqual(['not json']);
+    expect(await engine.deps.redis.exists(`${outbox.key}:drain-lock`)).toBe(0);
   });
 
   it('test cleanup SCANs every master: keys of a prefix without a hash tag spread over slots are all deleted', async () => {
