@@ -36,6 +36,9 @@ const FEED_NAME = /^[^\s,=]+$/;
 export const settings = {
   NODE_ENV: [z.enum(['development', 'production', 'test']), 'development', 'production requires API_KEY'],
   REDIS_URL: [url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379', 'Redis for queues, locks, rate limits'],
+  REDIS_CLUSTER_NODES: [structured(parseClusterNodes), '', 'Redis Cluster seed nodes as host:port, comma-separated; set = Cluster mode (REDIS_URL then gives only user, password and rediss: TLS; QUEUE_PREFIX must be a hash tag)'],
+  ENQUEUE_ACK_REPLICAS: [int(0, 10), '0', 'POST /jobs answers only once this many Redis replicas have the job (WAIT), else 503; 0 = once the master has it'],
+  ENQUEUE_ACK_TIMEOUT_MS: [int(10, 60_000), '1000', 'how long an enqueue waits for ENQUEUE_ACK_REPLICAS (within ENQUEUE_TIMEOUT_MS)'],
   DATABASE_URL: [url(['postgresql:', 'postgres:']), 'postgresql://postgres@127.0.0.1:5432/matchday', 'PostgreSQL; the database is created if missing'],
   PORT: [int(0, 65535), '3000', 'HTTP port; ROLE=worker serves only /healthz, /readyz and /metrics on it'],
   HOST: [z.string().min(1), '0.0.0.0', 'HTTP bind address'],
@@ -172,6 +175,29 @@ function parseSchedules(raw: string): Readonly<Record<string, ScheduleOverride>>
   return Object.freeze(out);
 }
 
+export type ClusterNodes = ReadonlyArray<{ host: string; port: number }>;
+
+function parseClusterNodes(raw: string): ClusterNodes {
+  const out = items(raw, ',').map((part) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):(\d{1,5})$/.exec(part);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) throw new Error(`"${part}" is not host:port`);
+    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  return Object.freeze(out);
+}
+
+/**
+ * The Redis Cluster hash tag of a key prefix, following the cluster spec: the text between the first "{"
+ * and the next "}", when not empty; null when the prefix has none (its keys would spread over slots).
+ */
+export function hashTag(prefix: string): string | null {
+  const open = prefix.indexOf('{');
+  if (open < 0) return null;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
 function parseConcurrency(raw: string): Readonly<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const part of items(raw, ',')) {
@@ -263,6 +289,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       const fallback = def === undefined ? 'none' : def === '' ? 'empty' : def;
       problems.push(`${name}${shown}: ${res.error.issues.map((i) => i.message).join('; ')} (default: ${fallback})`);
     }
+  }
+  if ((raw.REDIS_CLUSTER_NODES as ClusterNodes | undefined)?.length && typeof raw.QUEUE_PREFIX === 'string' && hashTag(raw.QUEUE_PREFIX) === null) {
+    // BullMQ's scripts and the engine's own (slots, rate limits, leases, MULTI) touch several keys at once:
+    // on a Cluster they must all hash to one slot, which only a hash tag in the prefix guarantees.
+    problems.push(`QUEUE_PREFIX=${JSON.stringify(raw.QUEUE_PREFIX)}: with REDIS_CLUSTER_NODES the prefix must be a Redis Cluster hash tag such as {${raw.QUEUE_PREFIX}}, so every key of the engine hashes to one slot (multi-key scripts and transactions fail across slots)`);
   }
   if (raw.NODE_ENV === 'production' && !raw.API_KEY) {
     problems.push('API_KEY: required when NODE_ENV=production (no default)');

@@ -1,7 +1,6 @@
 // Assembles the engine: start-up and shutdown order and every connection's settings live here.
 import { FlowProducer } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { ensureDatabase } from './db/admin.js';
 import { createDb, createPool, type Db } from './db/client.js';
@@ -20,7 +19,7 @@ import { reconcileSchedules } from './queue/schedules.js';
 import { outboxKey } from './queue/outbox.js';
 import { createSinks } from './queue/sinks.js';
 import { WorkerPool } from './queue/workers.js';
-import { failFastConnection, settlesBy, waitForRedis, withTimeout, workerConnection } from './redis.js';
+import { failFastConnection, isCluster, probeWrite, settlesBy, waitForRedis, withTimeout, workerConnection, type RedisClient, type RedisTarget } from './redis.js';
 import { configSecrets } from './secrets.js';
 import { BreakerRegistry, Status } from './status.js';
 import { Upstream, type UpstreamOptions } from './upstream/client.js';
@@ -33,14 +32,14 @@ export interface EngineDeps {
   sql: PoolExecutor;
   /** Plain SQL on a small pool of its own whose statements time out: long scans, kept off the hot paths' pool. */
   analytics: PoolExecutor;
-  /** For pipelines: waits across reconnects. */
-  redis: Redis;
+  /** For pipelines: waits across reconnects. One Redis or a Cluster: keys go under QUEUE_PREFIX (one slot). */
+  redis: RedisClient;
   /**
    * Like `redis`, auto-pipelined: the commands all jobs issue in one event-loop turn go to Redis in one
    * write (a write per command costs more than a small command itself). For hot paths of many small
    * commands; a MULTI or pipeline object bypasses the batching, so group ordered commands in a script.
    */
-  redisBatched: Redis;
+  redisBatched: RedisClient;
   /** Enqueues a job of a queue definition (typed payload; debounce, throttle, priority, delay). */
   enqueue: Producer['enqueue'];
   enqueueBulk: Producer['enqueueBulk'];
@@ -112,16 +111,22 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
   analyticsPool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection (analytics) failed'));
   // The first query loads Prisma's query compiler (WebAssembly): pay that at start-up, not in a request.
   await db.deadLetter.findFirst({ select: { id: true } });
-  const fast = failFastConnection(config.REDIS_URL, 'engine:api');
+  const target: RedisTarget = { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES };
+  const fast = failFastConnection(target, 'engine:api');
   fast.on('error', (err) => log.debug({ err: err.message }, 'redis (api connection) error'));
-  const shared = workerConnection(config.REDIS_URL, 'engine:shared');
+  const shared = workerConnection(target, 'engine:shared');
   shared.on('error', (err) => log.debug({ err: err.message }, 'redis (shared connection) error'));
-  const batched = workerConnection(config.REDIS_URL, 'engine:batched', { enableAutoPipelining: true });
+  const batched = workerConnection(target, 'engine:batched', { enableAutoPipelining: true });
   batched.on('error', (err) => log.debug({ err: err.message }, 'redis (batched connection) error'));
-  await waitForRedis(shared, { url: config.REDIS_URL, log });
+  await waitForRedis(shared, { url: target, log });
+  // A Cluster client takes its slot map first; the fail-fast one refuses commands until it has it.
+  if (isCluster(fast) && fast.status !== 'ready') await new Promise<void>((resolve, reject) => {
+    fast.once('ready', resolve);
+    fast.once('end', () => reject(new Error('Redis Cluster (api connection) ended before it was ready')));
+  });
 
   const metrics = createMetrics();
-  const producer = new Producer(o.queues, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS);
+  const producer = new Producer(o.queues, fast, config.QUEUE_PREFIX, config.IDEMPOTENCY_TTL_SECONDS, { replicas: config.ENQUEUE_ACK_REPLICAS, timeoutMs: config.ENQUEUE_ACK_TIMEOUT_MS });
   const breakers = new BreakerRegistry();
   const status = new Status(producer, fast, config.QUEUE_PREFIX, config.SCHEDULES, breakers);
   metrics.setQueueGaugeReader(() => withTimeout(status.queueStats(), READY_TIMEOUT_MS, 'Redis'));
@@ -160,7 +165,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     // Every worker process drains the bookkeeping kept in Redis while PostgreSQL was unavailable.
     sinks = createSinks(main, shared, config.QUEUE_PREFIX, log, metrics);
     workers = new WorkerPool({
-      defs: consumed, redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
+      defs: consumed, redis: target, prefix: config.QUEUE_PREFIX, concurrency: config.CONCURRENCY,
       lockDurationMs: config.WORKER_LOCK_DURATION_MS, stalledIntervalMs: config.WORKER_STALLED_INTERVAL_MS,
       scheduleOverrides: config.SCHEDULES, deps, log, metrics, sinks,
     });
@@ -191,7 +196,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
     async ready() {
       const checks = Object.fromEntries(
         await Promise.all([
-          check('redis', () => fast.ping()),
+          check('redis', () => probeWrite(fast, config.QUEUE_PREFIX)),
           check('postgres', () => main.query(sql`SELECT 1`)),
           check('migrations', async () => {
             if (migrationsApplied) return;
@@ -226,7 +231,7 @@ export async function startEngine(o: EngineOptions): Promise<Engine> {
       await step('http', http.close(), Math.min(deadline, Date.now() + HTTP_CLOSE_MS));
       const closed = (await workers?.close(deadline, closeBy)) ?? { aborted: false, forced: false };
       if (closed.forced) forced.push('workers');
-      const quit = (c: Redis) => c.quit().catch(() => c.disconnect());
+      const quit = (c: RedisClient) => c.quit().catch(() => c.disconnect());
       await step('connections', Promise.all([producer.close(), flowProducer.close(), ...upstreams.map((u) => u.close()), quit(fast), quit(shared), quit(batched)]), closeBy);
       if (forced.includes('connections')) for (const c of [fast, shared, batched]) c.disconnect();
       await step('postgres', db.$disconnect().then(() => Promise.all([pool.end(), analyticsPool.end()])), closeBy);

@@ -1,23 +1,65 @@
-// Redis connections, configured in one place following BullMQ's production guidance.
-import { Redis, type RedisOptions } from 'ioredis';
+// Redis connections, configured in one place following BullMQ's production guidance. One Redis
+// (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES seeds, ioredis Cluster): the rest of the engine
+// takes a RedisClient and never asks which.
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.js';
+
+/** A connection to one Redis or to a Redis Cluster (every key the engine writes carries QUEUE_PREFIX). */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, or the Cluster seed nodes (credentials and TLS still from REDIS_URL). */
+export interface RedisTarget {
+  url: string;
+  clusterNodes?: ReadonlyArray<{ host: string; port: number }>;
+}
 
 const reconnect = (times: number) => Math.min(200 * 2 ** Math.min(times, 6), 5_000);
 
+export const isCluster = (c: RedisClient): c is Cluster => (c as Cluster).isCluster === true;
+
+/** The per-node options a Cluster takes from REDIS_URL: user, password, TLS (never host or port). */
+function credentials(url: string): RedisOptions {
+  const u = new URL(url);
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+function connect(target: RedisTarget, node: RedisOptions, cluster: Partial<ClusterOptions> = {}): RedisClient {
+  if (!target.clusterNodes?.length) return new Redis(target.url, node);
+  const { retryStrategy: _perNode, enableOfflineQueue, ...rest } = node;
+  return new Cluster(target.clusterNodes.map((n) => ({ host: n.host, port: n.port })), {
+    redisOptions: { ...credentials(target.url), ...rest },
+    // A failover (a master lost, its replica promoted) surfaces as closed connections and CLUSTERDOWN
+    // answers: retried against a refreshed slot map for a few seconds before a command fails.
+    retryDelayOnFailover: 300,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 300,
+    maxRedirections: 16,
+    slotsRefreshTimeout: 2_000,
+    clusterRetryStrategy: reconnect,
+    enableReadyCheck: true,
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...cluster,
+  });
+}
+
 /**
  * For workers and other long-lived consumers: commands wait (forever) across reconnects, because a
- * worker must survive a Redis restart by itself.
+ * worker must survive a Redis restart (or a Cluster failover) by itself.
  */
-export function workerConnection(url: string, name: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, { connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnect, ...extra });
+export function workerConnection(target: RedisTarget, name: string, extra: RedisOptions = {}): RedisClient {
+  return connect(target, { connectionName: name, maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnect, ...extra }, extra.enableAutoPipelining ? { enableAutoPipelining: true } : {});
 }
 
 /**
  * For the HTTP layer: commands fail at once while Redis is unreachable, so a request gets a 503
  * instead of hanging.
  */
-export function failFastConnection(url: string, name: string, extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function failFastConnection(target: RedisTarget, name: string, extra: RedisOptions = {}): RedisClient {
+  return connect(target, {
     connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -28,9 +70,51 @@ export function failFastConnection(url: string, name: string, extra: RedisOption
   });
 }
 
-/** host:port of a Redis URL, for logs: never the password. */
-export function redisAddress(url: string): string {
-  const u = new URL(url);
+/**
+ * The master that owns `key`'s slot, as the Cluster connection reaches it (the same connection a write
+ * of that key went through); `client` itself for one Redis.
+ */
+const slotOfKey = new Map<string, number>();
+
+export async function nodeOf(client: RedisClient, key: string): Promise<Redis> {
+  if (!isCluster(client)) return client;
+  let slot = slotOfKey.get(key);
+  if (slot === undefined) {
+    slot = Number(await client.cluster('KEYSLOT', key));
+    if (slotOfKey.size < 10_000) slotOfKey.set(key, slot);
+  }
+  const owner = (client.slots[slot] ?? [])[0];
+  const node = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+  if (!node) throw new Error(`Redis Cluster: no master known for slot ${slot} (failover in progress?)`);
+  return node;
+}
+
+/**
+ * Whether a write under `prefix` can be made now (readiness): PING on one Redis; on a Cluster, PING
+ * reaches any node, so a short-lived key is written in the prefix's slot instead (its master must take it).
+ */
+export async function probeWrite(client: RedisClient, prefix: string): Promise<void> {
+  if (!isCluster(client)) {
+    await client.ping();
+    return;
+  }
+  await client.set(`${prefix}:engine:ready-probe`, String(Date.now()), 'PX', 10_000);
+}
+
+/**
+ * WAIT on the connection that made the writes (on a Cluster: the master of `key`'s slot): resolves with
+ * how many replicas acknowledged every earlier write of that connection within `timeoutMs`.
+ */
+export async function replicasAcknowledged(client: RedisClient, key: string, replicas: number, timeoutMs: number): Promise<number> {
+  const node = await nodeOf(client, key);
+  return Number(await node.call('WAIT', replicas, timeoutMs));
+}
+
+/** host:port of Redis (the Cluster's seed nodes), for logs: never the password. */
+export function redisAddress(target: RedisTarget | string): string {
+  const t = typeof target === 'string' ? { url: target } : target;
+  if (t.clusterNodes?.length) return `cluster ${t.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  const u = new URL(t.url);
   return `${u.hostname}:${u.port || 6379}`;
 }
 
@@ -39,7 +123,7 @@ export function redisAddress(url: string): string {
  * starts without Redis, and a silent wait looks like a hang: after `firstWarnMs`, then every `everyMs`,
  * it warns what start-up waits for, the address and the last connection error.
  */
-export async function waitForRedis(redis: Redis, o: { url: string; log: Logger; firstWarnMs?: number; everyMs?: number }): Promise<void> {
+export async function waitForRedis(redis: RedisClient, o: { url: string | RedisTarget; log: Logger; firstWarnMs?: number; everyMs?: number }): Promise<void> {
   const address = redisAddress(o.url);
   const started = Date.now();
   let lastError: string | undefined;

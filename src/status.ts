@@ -1,6 +1,6 @@
 // What /status and the queue gauges report, read from Redis.
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { ScheduleOverride } from './config.js';
 import type { Producer } from './queue/producer.js';
 import { effectiveSchedule, lastRunKey, schedulePeriodMs } from './queue/schedules.js';
@@ -42,7 +42,7 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioriti
 export class Status {
   constructor(
     private readonly producer: Producer,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly overrides: Readonly<Record<string, ScheduleOverride>>,
     readonly breakers: BreakerRegistry,

@@ -10,7 +10,7 @@
 // A task that finds no free lease joins the agent's line, ordered by priority then age, and its job
 // defers itself: it holds no worker while it waits. A free lease never goes to a task while a task of a
 // higher priority waits, so a CRITICAL task behind 1,000 LOW ones of the same agent starts next.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { TokenLeases, type LeaseGrant } from '../../src/queue/lease.js';
 import { BULL_PRIORITY, type Priority } from './schemas.js';
 
@@ -25,7 +25,7 @@ const agentKey = (agentId: number) => `agent:${agentId}`;
 export class AgentAdmission {
   private readonly leases: TokenLeases;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.leases = new TokenLeases(redis, prefix, { leaseMs: LEASE_MS, staleMs: STALE_MS });
   }
 

@@ -1,7 +1,7 @@
 // Real-time updates for the backend's WebSocket gateway: one Redis pub/sub channel, a versioned JSON
 // message per change, named as the gateway's clients already listen (agentTaskUpdate …). Pub/sub is
 // at-most-once: the agent_events rows are the record; a client re-reads them after a reconnect.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 
 export const AGENT_EVENT_NAMES = ['agentStatusUpdate', 'agentTaskUpdate', 'agentEvent', 'agentInsight', 'agentError', 'agentPerformanceUpdate'] as const;
 export type AgentEventName = (typeof AGENT_EVENT_NAMES)[number];
@@ -20,7 +20,7 @@ export interface AgentMessage {
 export class AgentPublisher {
   readonly channel: string;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(private readonly redis: RedisClient, prefix: string) {
     this.channel = agentsChannel(prefix);
   }
 

@@ -8,7 +8,7 @@ import { tx, type PoolExecutor } from '../../src/db/executor.js';
 import { sql } from '../../src/db/sql.js';
 import type { EnqueueOptions, PayloadOf, QueueDefinition } from '../../src/queue/define.js';
 import type { BulkItem } from '../../src/queue/producer.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { cancelChannel } from '../../src/queue/cancel.js';
 import type { AgentAdmission } from './admission.js';
 import type { AgentPublisher } from './publish.js';
@@ -34,7 +34,7 @@ export interface AgentsServiceEnv {
   db: Db;
   sql: PoolExecutor;
   /** For the cancel channel (the engine's: whichever process runs a job aborts it). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   enqueue: <D extends QueueDefinition>(def: D, payload: PayloadOf<D>, opts?: EnqueueOptions) => Promise<{ id: string; created: boolean }>;
   enqueueBulk: <D extends QueueDefinition>(def: D, items: ReadonlyArray<BulkItem<D>>) => Promise<Array<{ id: string }>>;

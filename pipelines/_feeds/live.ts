@@ -1,6 +1,6 @@
 // The latest snapshot of each live match, kept in Redis with a TTL and published on a channel for the
 // backend's WebSocket gateway (`<prefix>:live:matches`; key `<prefix>:live:match:<id>`).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 
 export interface LiveSnapshot {
   matchId: number;
@@ -25,7 +25,7 @@ export const liveIndexKey = (prefix: string, requestKey: string) => `${prefix}:l
  * Refreshes every live snapshot's TTL; publishes only those that changed. Finished matches are removed.
  * With `requestKey`, records which matches this request's payload shows live (for `refreshLive`).
  */
-export async function syncLive(redis: Redis, prefix: string, ttlSeconds: number, live: LiveSnapshot[], changedIds: Set<number>, endedIds: number[], requestKey?: string): Promise<number> {
+export async function syncLive(redis: RedisClient, prefix: string, ttlSeconds: number, live: LiveSnapshot[], changedIds: Set<number>, endedIds: number[], requestKey?: string): Promise<number> {
   if (!live.length && !endedIds.length && requestKey === undefined) return 0;
   const m = redis.multi();
   if (requestKey !== undefined) {
@@ -55,7 +55,7 @@ export async function syncLive(redis: Redis, prefix: string, ttlSeconds: number,
  * get a fresh TTL, content untouched (another request may hold a newer one). A snapshot already removed,
  * because its match ended, is not brought back. Returns how many were refreshed.
  */
-export async function refreshLive(redis: Redis, prefix: string, ttlSeconds: number, requestKey: string): Promise<number> {
+export async function refreshLive(redis: RedisClient, prefix: string, ttlSeconds: number, requestKey: string): Promise<number> {
   const index = liveIndexKey(prefix, requestKey);
   const ids = await redis.smembers(index);
   if (!ids.length) return 0;

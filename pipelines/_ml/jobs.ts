@@ -1,7 +1,7 @@
 // What the prediction features put on queues beyond a plain enqueue, on the engine's primitives: batch
 // flows (parent + plan child, then chunk children added by the plan in waves), batch progress, the
 // per-match debounce and the drift-retrain throttle. Used by the HTTP routes and by pipelines alike.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import type { z } from 'zod';
 import { mlPredictBatch, type PredictionSelection } from '../../queues/ml-predict-batch.js';
 import { mlPredictChunk } from '../../queues/ml-predict-chunk.js';
@@ -25,7 +25,7 @@ export interface BatchPlan {
 }
 
 export interface MlJobsEnv {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   flows: Flows;
   enqueue: Producer['enqueue'];

@@ -3,7 +3,7 @@
 // at-most-once): the PostgreSQL row is the source of truth and clients re-sync on reconnect. Callers emit
 // only for rows a statement actually inserted or updated, so a duplicate never reaches a client.
 import type { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 
 /** Version of the payloads below: bump it when a field changes meaning. */
 export const PAYLOAD_VERSION = 1;
@@ -40,7 +40,7 @@ export const matchRoom = (matchId: number) => `match:${matchId}`;
 export class Realtime {
   constructor(
     private readonly nsp: Emitter,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly predictionTtlSeconds: number,
   ) {}
@@ -84,7 +84,7 @@ export class Realtime {
  * The emitter's Redis client: publishes through the engine's connection, and never leaves a rejected
  * PUBLISH unhandled (the emitter ignores its result; an outage only loses best-effort messages).
  */
-export function publisher(redis: Redis, onError: (err: Error) => void) {
+export function publisher(redis: RedisClient, onError: (err: Error) => void) {
   return {
     publish(channel: string, message: Buffer | string) {
       return redis.publish(channel, message).catch((err: Error) => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Executor } from '../db/executor.js';
@@ -12,7 +12,7 @@ export interface HttpContext {
   producer: Producer;
   flows: Flows;
   /** Fail-fast connection: commands error at once while Redis is down. */
-  redis: Redis;
+  redis: RedisClient;
   db: Db;
   /** Plain SQL (the `sql` template) on the main pool. */
   sql: Executor;

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { isPostgresUnavailable } from '../db/errors.js';
-import { IdempotencyConflictError, UnknownQueueError } from '../queue/producer.js';
+import { IdempotencyConflictError, NotReplicatedError, UnknownQueueError } from '../queue/producer.js';
 import { DependencyTimeoutError, withTimeout } from '../redis.js';
 
 export class HttpError extends Error {
@@ -11,7 +11,8 @@ export class HttpError extends Error {
   }
 }
 
-const REDIS_DOWN = /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries per request|Command timed out|Reached the max retries/i;
+// The last ones are Redis Cluster's: a slot without a master during a failover, a slot map that cannot be read.
+const REDIS_DOWN = /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries per request|Command timed out|Reached the max retries|CLUSTERDOWN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|no master known for slot/i;
 
 /**
  * Every call a route makes to Redis or PostgreSQL goes through one of these: a dependency that hangs
@@ -51,6 +52,10 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   }
   if (err instanceof UnknownQueueError) return reply.status(404).send({ error: err.message });
   if (err instanceof IdempotencyConflictError) return reply.status(409).send({ error: err.message });
+  if (err instanceof NotReplicatedError) {
+    req.log.warn({ err }, 'enqueue not confirmed by Redis replicas');
+    return reply.status(503).header('retry-after', '5').send({ error: `service unavailable: ${err.message}; retry with the same Idempotency-Key` });
+  }
   const dependency = unavailable(err);
   if (dependency) {
     req.log.warn({ err, dependency }, 'dependency unavailable');

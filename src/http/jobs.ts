@@ -61,7 +61,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
       const details = zodDetails(payload.error);
       throw new HttpError(400, `invalid payload for ${queue}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
     }
-    const { id, created } = await withDeadline((signal) => ctx.producer.enqueueByName(queue, payload.data, { idempotencyKey: key.data, validated: true, signal }), ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
+    // With ENQUEUE_ACK_REPLICAS the answer waits until replicas have the job too (a 503 otherwise: a
+    // retry with the same Idempotency-Key is safe).
+    const { id, created } = await withDeadline(async (signal) => {
+      const added = await ctx.producer.enqueueByName(queue, payload.data, { idempotencyKey: key.data, validated: true, signal });
+      await ctx.producer.replicated(queue);
+      return added;
+    }, ctx.config.ENQUEUE_TIMEOUT_MS, 'Redis');
     return reply.status(created ? 202 : 200).send({ id, queue });
   });
 

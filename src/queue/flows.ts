@@ -2,7 +2,7 @@
 // all its children are done and reads their values and failures (`ctx.children()`). Children can be added
 // to a waiting parent later, in waves, by one of its own children (a plan adding the work it planned).
 import type { FlowJob, FlowProducer } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { PayloadOf, QueueDefinition } from './define.js';
 import { IdempotencyConflictError, jobOptions, payloadDigest, type Producer } from './producer.js';
 
@@ -33,7 +33,7 @@ export class Flows {
   constructor(
     private readonly producer: Producer,
     private readonly flowProducer: FlowProducer,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** How long a submitted flow id is remembered (IDEMPOTENCY_TTL_SECONDS). */
     private readonly submittedTtlSeconds: number,

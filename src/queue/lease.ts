@@ -10,7 +10,7 @@
 //   within a band whoever asks first takes it (reserving one for an equal waiter that is away, deferred,
 //   would leave it idle). Waiters that stopped asking leave the line after `staleMs`.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /**
  * The shared start of every lease script. KEYS[1] holders (token → expiry), KEYS[2] line or queue
@@ -37,7 +37,7 @@ const FORGET = `for i = 1, 3 do redis.call('ZREM', KEYS[i], ARGV[1]) end
  */
 export function luaScript(lua: string) {
   const sha = createHash('sha1').update(lua).digest('hex');
-  return async (redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> => {
+  return async (redis: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> => {
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args);
     } catch (err) {
@@ -90,7 +90,7 @@ const acquireScript = luaScript(ACQUIRE);
 const releaseScript = luaScript(RELEASE);
 
 /** Frees `token` from holders, line and seen (`keys`, plus the channel when there are `messages`). Never throws. */
-export function releaseToken(redis: Redis, keys: readonly string[], token: string, messages: readonly string[] = []): Promise<void> {
+export function releaseToken(redis: RedisClient, keys: readonly string[], token: string, messages: readonly string[] = []): Promise<void> {
   return releaseScript(redis, keys, [token, ...messages]).then(() => {}, () => {});
 }
 
@@ -105,7 +105,7 @@ export interface TokenLeaseOptions {
 
 /** Token leases under `<prefix>:leases:<key>` (see the top of this file). */
 export class TokenLeases {
-  constructor(private readonly redis: Redis, private readonly prefix: string, readonly o: TokenLeaseOptions) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string, readonly o: TokenLeaseOptions) {}
 
   private keys(key: string): [string, string, string] {
     const k = `${this.prefix}:leases:${key}`;

@@ -4,7 +4,7 @@
 // a drainer that dies between its write and the trim, or a timed-out write that committed after all,
 // costs nothing. The list is as durable as Redis itself (run it with AOF).
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
@@ -53,7 +53,7 @@ export class Outbox {
   onHealthy?: () => void;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly log: Logger,
     private readonly metrics: Metrics,

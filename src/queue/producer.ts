@@ -3,7 +3,7 @@
 // as a string outside queues/; the HTTP layer alone enqueues by name (POST /jobs/:queue).
 import { createHash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { replicasAcknowledged, type RedisClient } from '../redis.js';
 import type { EnqueueOptions, PayloadOf, QueueDefinition } from './define.js';
 
 export function jobOptions(def: QueueDefinition): JobsOptions {
@@ -22,6 +22,11 @@ export class UnknownQueueError extends Error {
 /** The same idempotency key (or flow id) was used before with another payload. */
 export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
+}
+
+/** ENQUEUE_ACK_REPLICAS: the replicas did not confirm an enqueue in time (the job may still be kept). */
+export class NotReplicatedError extends Error {
+  override name = 'NotReplicatedError';
 }
 
 /** One payload of a bulk enqueue is invalid: names its index; the zod error is the cause. */
@@ -69,9 +74,11 @@ export class Producer {
 
   constructor(
     defs: readonly QueueDefinition[],
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly prefix: string,
     private readonly idempotencyTtlSeconds: number,
+    /** ENQUEUE_ACK_REPLICAS / ENQUEUE_ACK_TIMEOUT_MS: what `replicated` waits for (0 replicas: nothing). */
+    private readonly ack: { replicas: number; timeoutMs: number } = { replicas: 0, timeoutMs: 0 },
   ) {
     for (const def of defs) {
       this.defs.set(def.name, def);
@@ -126,6 +133,20 @@ export class Producer {
     if (opts.replaceFinished && opts.jobId) await this.removeFinished(name, opts.jobId);
     const job = await this.queue(name).add(name, data, base);
     return { id: String(job.id), created: true };
+  }
+
+  /**
+   * Resolves once `ack.replicas` replicas have every write made so far on the producer's connection to
+   * the master of the queue's slot (Redis WAIT, on that master's connection); throws NotReplicatedError
+   * when fewer confirm within `ack.timeoutMs`. Redis replication stays asynchronous: this narrows the
+   * window in which a failover loses an acknowledged job, it does not close it (README "Redis Cluster").
+   */
+  async replicated(name: string): Promise<void> {
+    if (!this.ack.replicas) return;
+    const got = await replicasAcknowledged(this.connection, `${this.prefix}:${this.def(name).name}:id`, this.ack.replicas, this.ack.timeoutMs);
+    if (got < this.ack.replicas) {
+      throw new NotReplicatedError(`${got} of ${this.ack.replicas} Redis replicas confirmed the enqueue within ${this.ack.timeoutMs} ms`);
+    }
   }
 
   /** A job of `def`'s queue by id; null when no job (any more) has that id. */

@@ -1,7 +1,7 @@
 // The wrapper every job runs through: re-validate the payload, give the pipeline a job-scoped logger and
 // an AbortSignal (timeout, cancel, shutdown), record metrics, classify failures, dead-letter final ones.
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ChildRef, ChildResults, Handler, JobContext, QueueDefinition } from './define.js';
@@ -47,7 +47,7 @@ export interface RunJobOptions {
   /** The queue prefix (to read children's queue and id out of their Redis keys). */
   prefix: string;
   /** For the per-job wait budget (kept in the job's own hash, so it goes when the job goes). */
-  redis: Redis;
+  redis: RedisClient;
 }
 
 type RecordRun = (ok: boolean, counts: unknown, error?: string) => Promise<void>;

@@ -3,7 +3,7 @@
 // one replica at a time reconciles (a Redis lock), because concurrent upserts of the same scheduler
 // have raced in BullMQ's history.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { CronExpressionParser } from 'cron-parser';
 import type { ScheduleOverride } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -47,7 +47,7 @@ export async function reconcileSchedules(o: {
   defs: readonly QueueDefinition[];
   overrides: Readonly<Record<string, ScheduleOverride>>;
   queue: (name: string) => Queue;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   log: Logger;
 }): Promise<{ reconciled: boolean }> {

@@ -1,12 +1,11 @@
 // Where the job wrapper records what happened: dead letters and pipeline runs in PostgreSQL,
 // the last run of each schedule in Redis.
-import type { Redis } from 'ioredis';
 import { coalesce } from '../db/coalesce.js';
 import type { Executor } from '../db/executor.js';
 import { ASYNC_COMMIT, sql } from '../db/sql.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { withTimeout } from '../redis.js';
+import { withTimeout, type RedisClient } from '../redis.js';
 import { utc } from '../time.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import type { JobSinks } from './run-job.js';
@@ -66,7 +65,7 @@ async function writeEntries(ex: Executor, entries: OutboxEntry[]) {
  * The sinks never throw into a job's outcome: a record PostgreSQL does not take at once goes to the
  * outbox, and the job's own result or failure reason stays what the pipeline made it.
  */
-export function createSinks(main: Executor, redis: Redis, prefix: string, log: Logger, metrics: Metrics): JobSinks & { outbox: Outbox } {
+export function createSinks(main: Executor, redis: RedisClient, prefix: string, log: Logger, metrics: Metrics): JobSinks & { outbox: Outbox } {
   const outbox = new Outbox(redis, prefix, log, metrics, { write: (entries) => withTimeout(writeEntries(main, entries), WRITE_TIMEOUT_MS * 2, 'PostgreSQL') });
   // After one failed write, records go straight to the outbox until a drainer finds PostgreSQL back:
   // jobs do not each wait out a timeout against a PostgreSQL that hangs.

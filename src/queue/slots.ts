@@ -14,7 +14,7 @@
 // is freed at its call's end and the queue's head takes it.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { expirePrelude, luaScript, releaseToken } from './lease.js';
 
@@ -65,7 +65,7 @@ export class Slots {
   private handed: Lease[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     key: string,
     readonly limit: number,
     /** Longer than any call can take (the call's own deadline plus a margin). */
@@ -133,7 +133,7 @@ export interface SlotOptions {
 export class SlotRegistry {
   private readonly byKey = new Map<string, Slots>();
 
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   get(key: string, limit: number, o: SlotOptions = {}): Slots {
     if (!/^[a-z0-9][a-z0-9:._-]*$/i.test(key)) throw new Error(`slot key "${key}" must be letters, digits and : . _ -`);

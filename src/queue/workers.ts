@@ -1,11 +1,10 @@
 // Consumer side: one BullMQ Worker per consumed queue, wired to the job wrapper, cross-process cancel
 // and graceful shutdown with a deadline.
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ScheduleOverride } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { settlesBy, workerConnection } from '../redis.js';
+import { settlesBy, workerConnection, type RedisClient, type RedisTarget } from '../redis.js';
 import type { QueueDefinition } from './define.js';
 import { JobCancelledError, RetryAfterError, ShutdownAbortError } from './errors.js';
 import { backoffDelay } from './retry-presets.js';
@@ -15,7 +14,7 @@ import { schedulePeriodMs } from './schedules.js';
 
 export interface WorkerPoolOptions {
   defs: readonly QueueDefinition[];
-  redisUrl: string;
+  redis: RedisTarget;
   prefix: string;
   concurrency: Readonly<Record<string, number>>;
   lockDurationMs: number;
@@ -32,8 +31,8 @@ export class WorkerPool {
   readonly workers = new Map<string, Worker>();
   /** Jobs running in this process, by queue and job id. */
   readonly running = new Map<string, RunningJob>();
-  private subscriber?: Redis;
-  private readonly connections: Redis[] = [];
+  private subscriber?: RedisClient;
+  private readonly connections: RedisClient[] = [];
 
   constructor(private readonly o: WorkerPoolOptions) {}
 
@@ -41,7 +40,7 @@ export class WorkerPool {
     const { o } = this;
     for (const def of o.defs) {
       const handler = await def.handler();
-      const connection = workerConnection(o.redisUrl, `worker:${def.name}`);
+      const connection = workerConnection(o.redis, `worker:${def.name}`);
       connection.on('error', () => {}); // reported through the worker's own 'error' event
       this.connections.push(connection);
       const run = createJobRunner({
@@ -78,7 +77,7 @@ export class WorkerPool {
 
   /** DELETE /jobs/… in any process publishes here; the process holding the job aborts it. */
   private async subscribeToCancels() {
-    const sub = workerConnection(this.o.redisUrl, 'engine:cancel-subscriber');
+    const sub = workerConnection(this.o.redis, 'engine:cancel-subscriber');
     sub.on('error', () => {});
     sub.on('message', (_channel, message) => {
       try {

@@ -2,7 +2,7 @@
 // limit, then the circuit breaker, then an undici pool with capped connections, short timeouts, a
 // response size cap and a per-call deadline; its body is always consumed or discarded.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -34,7 +34,7 @@ export interface UpstreamOptions {
 }
 
 export interface UpstreamEnv {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   metrics: Metrics;
   breakers: BreakerRegistry;

@@ -1,6 +1,6 @@
 // A rate limit per upstream shared by every replica: GCRA (generic cell rate algorithm) in one Lua
 // script, so the limit holds across processes without a lock and smooths bursts.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 const GCRA = `
 local key = KEYS[1]
@@ -27,7 +27,7 @@ export class SharedRateLimiter {
   private readonly interval: number;
   private readonly burst: number;
 
-  constructor(private readonly redis: Redis, private readonly key: string, limit: RateLimit) {
+  constructor(private readonly redis: RedisClient, private readonly key: string, limit: RateLimit) {
     this.interval = limit.perMs / limit.max;
     this.burst = Math.max(1, limit.burst ?? 1);
   }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, settings } from '../../src/config.js';
+import { ConfigError, hashTag, loadConfig, settings } from '../../src/config.js';
 import { redactCredentials } from '../../src/secrets.js';
 
 describe('configuration', () => {
@@ -105,6 +105,31 @@ describe('configuration', () => {
     expect(res.stderr).toContain('ML_SERVICE_URL="ml://svc:[REDACTED]@ml:8000"');
     expect(res.stderr).toMatch(/API_KEY \(8 characters, not shown\)/);
     for (const secret of ['pass-1234', 'redis-pass-5678', 'ml-pass-9012', 'key-4567']) expect(res.stderr + res.stdout).not.toContain(secret);
+  });
+
+  it('takes Redis Cluster seed nodes as host:port and refuses a cluster prefix without a hash tag', () => {
+    const c = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-2.internal:7001,[::1]:7002 ', QUEUE_PREFIX: '{matchday}' });
+    expect(c.REDIS_CLUSTER_NODES).toEqual([{ host: '10.0.0.1', port: 7000 }, { host: 'redis-2.internal', port: 7001 }, { host: '::1', port: 7002 }]);
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toEqual([]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: 'app{jobs}' }).QUEUE_PREFIX).toBe('app{jobs}');
+    // Without a cluster, any prefix is fine (single Redis).
+    expect(loadConfig({ QUEUE_PREFIX: 'matchday' }).QUEUE_PREFIX).toBe('matchday');
+    for (const bad of ['127.0.0.1', '127.0.0.1:0', 'redis://a:7000', 'a:7000:1']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad, QUEUE_PREFIX: '{m}' })).toThrowError(/REDIS_CLUSTER_NODES=.* is not host:port \(default: empty\)/);
+    }
+    for (const prefix of ['matchday', '{}matchday', 'match}{day', '{']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_PREFIX: prefix })).toThrowError(/QUEUE_PREFIX=.*with REDIS_CLUSTER_NODES the prefix must be a Redis Cluster hash tag such as \{/);
+    }
+    expect(hashTag('{matchday}')).toBe('matchday');
+    expect(hashTag('a{b}c{d}')).toBe('b');
+    expect(hashTag('{}{b}')).toBeNull();
+  });
+
+  it('stops start-up with exit code 2 and says why when a cluster prefix has no hash tag', () => {
+    const env = { ...process.env, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001', QUEUE_PREFIX: 'matchday' };
+    const res = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, encoding: 'utf8', timeout: 20_000 });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/QUEUE_PREFIX="matchday": with REDIS_CLUSTER_NODES the prefix must be a Redis Cluster hash tag such as \{matchday\}, so every key of the engine hashes to one slot/);
   });
 
   it('is documented: the README lists every variable with its default', () => {
