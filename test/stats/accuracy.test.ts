@@ -90,10 +90,24 @@ describe('accuracy and calibration', () => {
     const y = res.body.stats[0].yardsticks;
     const shared = expected.filter((_, i) => i % 2 === 0);
     expect(y.reference.n).toBe(shared.length);
-    expectClose(y.reference.model.rps, summarise(shared.map((r) => r.p), shared.map((r) => r.o)).rps);
-    expectClose(y.reference.yardstick.rps, summarise(shared.map(() => [0.5, 0.28, 0.22] as Probs3), shared.map((r) => r.o)).rps);
+    // Every score, on the shared matches only (the reference is missing on the others: they score nothing for it).
+    const model = summarise(shared.map((r) => r.p), shared.map((r) => r.o));
+    const reference = summarise(shared.map(() => [0.5, 0.28, 0.22] as Probs3), shared.map((r) => r.o));
+    for (const k of ['rps', 'brier', 'logLoss', 'accuracy'] as const) {
+      expectClose(y.reference.model[k], model[k]);
+      expectClose(y.reference.yardstick[k], reference[k]);
+    }
     expect(y.baseline.n).toBe(expected.length);
-    expectClose(y.baseline.yardstick.rps, summarise(expected.map(() => [0.45, 0.3, 0.25] as Probs3), expected.map((r) => r.o)).rps);
+    const baseline = summarise(expected.map(() => [0.45, 0.3, 0.25] as Probs3), expected.map((r) => r.o));
+    for (const k of ['rps', 'brier', 'logLoss', 'accuracy'] as const) expectClose(y.baseline.yardstick[k], baseline[k]);
+    // A stored row scores a missing yardstick as nothing at all (no clipped log loss, no arg-max of nothing).
+    const rows = await s.engine.deps.sql.one<{ without: string; stray: string }>(sql`
+      SELECT count(*) FILTER (WHERE ref_rps IS NULL) AS without,
+        count(*) FILTER (WHERE (ref_rps IS NULL AND (ref_brier IS NOT NULL OR ref_log_loss IS NOT NULL OR ref_hit IS NOT NULL))
+          OR (base_rps IS NULL AND (base_brier IS NOT NULL OR base_log_loss IS NOT NULL OR base_hit IS NOT NULL))) AS stray
+      FROM prediction_scores WHERE model_version_id = ${svc}::int`);
+    expect(Number(rows.without)).toBeGreaterThan(0);
+    expect(Number(rows.stray)).toBe(0);
   });
 
   it('answers an empty window with n = 0, and 400 naming the field for a bad window or league, 404 for an unknown version', async () => {

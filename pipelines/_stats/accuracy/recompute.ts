@@ -1,17 +1,19 @@
-// Accuracy and calibration of every model version × league × window, recomputed by one set-based
-// statement in PostgreSQL (no prediction row travels to Node) and stored as new model_stats rows.
+// Accuracy and calibration of every model version × league × window, recomputed from the scored rows and
+// stored as new model_stats rows.
 //
-// Shape of the statement, chosen so the 1M-row part is one aggregation pass:
-//  1. prediction_scores holds each version's scored last pre-kick-off prediction per finished match
-//     (score.ts writes it when a match finishes), with the yardsticks' scores on the same match;
-//  2. cells: one GROUP BY over those rows into (version, competition, age class, in-season, and the four
-//     reliability bins) with plain sums: a few thousand rows whatever the number of predictions;
-//  3. everything else (windows, the "all" league, reliability tables, ECE) rolls up the cells.
-// Windows are unions of age classes (7 d ⊂ 30 d ⊂ 90 d ⊂ all) and the in-season flag, so one pass serves all five.
-// Yardsticks on the same matches: the reference forecast (source REFERENCE) and the ACTIVE baseline.
+// One pass over the rows, in PostgreSQL: prediction_scores holds each version's scored last pre-kick-off
+// prediction per finished match (score.ts writes it when a match finishes), with the yardsticks' scores
+// on the same match. One GROUP BY folds those rows into cells: version, competition, age class (7, 30,
+// 90 days, older), season and the row's `cell` (outcome, yardsticks present, the three class bins), with
+// 17 plain sums and no per-row filter: a few thousand cells whatever the number of predictions, and
+// PostgreSQL's parallel workers share the scan like they share a plain aggregate's.
+// Everything else folds those cells here: windows are unions of age classes (7 d ⊂ 30 d ⊂ 90 d ⊂ all)
+// and the in-season flag; every cell counts for its league and for "all"; the reliability tables, ECE
+// and MCE, the yardsticks on the same matches (the reference forecast where one is stored, the active
+// baseline). No prediction row leaves PostgreSQL; nothing is kept between runs.
 import { tx, type PoolExecutor } from '../../../src/db/executor.js';
 import { sql, type Fragment } from '../../../src/db/sql.js';
-import { utc } from '../../../src/time.js';
+import { DAY_MS, utc } from '../../../src/time.js';
 
 export const WINDOWS = ['7d', '30d', '90d', 'season', 'all'] as const;
 export type StatsWindow = (typeof WINDOWS)[number];
@@ -19,103 +21,166 @@ export const ALL_LEAGUES = 'all';
 
 export interface RecomputeResult { rows: number; ms: number }
 
-const WORK_MEM = '128MB';
+/** Each window: the oldest age class it takes (0 = last 7 days … 3 = older), the current season only, its length. */
+const WINDOW_DEFS: ReadonlyArray<{ w: StatsWindow; maxAge: number; seasonOnly: boolean; days: number | null }> = [
+  { w: '7d', maxAge: 0, seasonOnly: false, days: 7 },
+  { w: '30d', maxAge: 1, seasonOnly: false, days: 30 },
+  { w: '90d', maxAge: 2, seasonOnly: false, days: 90 },
+  { w: 'season', maxAge: 3, seasonOnly: true, days: null },
+  { w: 'all', maxAge: 3, seasonOnly: false, days: null },
+];
 
-/**
- * The one pass over the scored rows, as its own statement: CREATE TABLE AS may run in parallel (an INSERT
- * … SELECT may not), so PostgreSQL's parallel workers share the scan and the partial aggregation.
- */
-function cellsStatement(now: Date, versionIds: readonly number[] | undefined): Fragment {
-  const at = sql`${utc(now)}::timestamp`;
-  return sql`CREATE TEMP TABLE stats_cells ON COMMIT DROP AS
+const TABLES = ['top', 'home', 'draw', 'away'] as const;
+const BINS = 10;
 
-      SELECT s.model_version_id AS v, s.competition_id AS c,
-        CASE WHEN s.kickoff >= ${at} - interval '7 days' THEN 0 WHEN s.kickoff >= ${at} - interval '30 days' THEN 1
-             WHEN s.kickoff >= ${at} - interval '90 days' THEN 2 ELSE 3 END AS age,
-        s.season,
-        s.bin_top AS bt, s.bin_home AS bh, s.bin_draw AS bd, s.bin_away AS ba,
-        count(*) - count(s.rps) AS invalid, count(s.rps) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l, sum(s.hit) AS h,
-        sum(greatest(s.p_home, s.p_draw, s.p_away)) AS sconf, sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
-        sum((s.outcome = 0)::int) FILTER (WHERE s.valid) AS o0, sum((s.outcome = 1)::int) FILTER (WHERE s.valid) AS o1, sum((s.outcome = 2)::int) FILTER (WHERE s.valid) AS o2,
-        count(s.ref_rps) FILTER (WHERE s.valid) AS mr_n, sum(s.rps) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_r, sum(s.brier) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_b,
-        sum(s.log_loss) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_l, sum(s.hit) FILTER (WHERE s.ref_rps IS NOT NULL) AS mr_h,
-        sum(s.ref_rps) FILTER (WHERE s.valid) AS rr_r, sum(s.ref_brier) FILTER (WHERE s.valid) AS rr_b, sum(s.ref_log_loss) FILTER (WHERE s.valid) AS rr_l, sum(s.ref_hit) FILTER (WHERE s.valid) AS rr_h,
-        count(s.base_rps) FILTER (WHERE s.valid) AS mb_n, sum(s.rps) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_r, sum(s.brier) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_b,
-        sum(s.log_loss) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_l, sum(s.hit) FILTER (WHERE s.base_rps IS NOT NULL) AS mb_h,
-        sum(s.base_rps) FILTER (WHERE s.valid) AS bb_r, sum(s.base_brier) FILTER (WHERE s.valid) AS bb_b, sum(s.base_log_loss) FILTER (WHERE s.valid) AS bb_l, sum(s.base_hit) FILTER (WHERE s.valid) AS bb_h
-      FROM prediction_scores s
-      ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-    `;
+// Enough memory for the aggregation to stay a hash aggregate in memory; JIT compilation costs more than
+// it saves on this statement (~100 ms of compiling for a 1M-row pass).
+const SETTINGS = sql`SELECT set_config('work_mem', '128MB', true), set_config('jit', 'off', true)`;
+
+/** One row per cell; sums of float8 arrive as numbers, counts and sums of integers as strings (bigint). */
+interface CellRow {
+  v: number; c: number; age: number; season: string | null; cell: number;
+  n: string; r: number | null; b: number | null; l: number | null; h: string | null;
+  sconf: number | null; sph: number | null; spd: number | null; spa: number | null;
+  rr_r: number | null; rr_b: number | null; rr_l: number | null; rr_h: string | null;
+  bb_r: number | null; bb_b: number | null; bb_l: number | null; bb_h: string | null;
 }
 
-function statement(now: Date, versionIds: readonly number[] | undefined, trigger: string): Fragment {
-  const at = sql`${utc(now)}::timestamp`;
+/** The one pass. Age classes by kick-off; the CASE tests the oldest class first (most rows are older). */
+function cellsQuery(now: Date, versionIds: readonly number[] | undefined): Fragment {
+  const since = (days: number) => sql`${utc(now.getTime() - days * DAY_MS)}::timestamp`;
   return sql`
-  WITH seasons AS (
-    SELECT competition_id, max(season) AS season FROM matches WHERE season IS NOT NULL GROUP BY competition_id
-  ),
-  cells AS (SELECT * FROM stats_cells),
-  windows (w, max_age, season_only, days) AS (
-    VALUES ('7d', 0, false, 7), ('30d', 1, false, 30), ('90d', 2, false, 90), ('season', 3, true, NULL::int), ('all', 3, false, NULL::int)
-  ),
-  -- The in-season flag is decided here, on the few cells, not on every scored row.
-  placed AS (
-    SELECT c.*, w.w, coalesce(co.slug, co.provider_id) AS league
-    FROM cells c LEFT JOIN seasons se ON se.competition_id = c.c
-    JOIN windows w ON c.age <= w.max_age AND (NOT w.season_only OR coalesce(c.season = se.season, false))
-    JOIN competitions co ON co.id = c.c
-  ),
-  -- Every cell counts for its league and for "all".
-  keyed AS (
-    SELECT p.*, k.lg FROM placed p CROSS JOIN LATERAL (VALUES (p.league), (${ALL_LEAGUES})) AS k (lg)
-  ),
-  totals AS (
-    SELECT v, lg, w, sum(invalid)::int AS invalid, sum(n)::int AS n, sum(r) AS r, sum(b) AS b, sum(l) AS l, sum(h) AS h,
-      sum(mr_n)::int AS mr_n, sum(mr_r) AS mr_r, sum(mr_b) AS mr_b, sum(mr_l) AS mr_l, sum(mr_h) AS mr_h,
-      sum(rr_r) AS rr_r, sum(rr_b) AS rr_b, sum(rr_l) AS rr_l, sum(rr_h) AS rr_h,
-      sum(mb_n)::int AS mb_n, sum(mb_r) AS mb_r, sum(mb_b) AS mb_b, sum(mb_l) AS mb_l, sum(mb_h) AS mb_h,
-      sum(bb_r) AS bb_r, sum(bb_b) AS bb_b, sum(bb_l) AS bb_l, sum(bb_h) AS bb_h
-    FROM keyed GROUP BY v, lg, w
-  ),
-  -- Reliability: per table (top label, home, draw, away) and bin, sums of n, forecast probability and hits.
-  binned AS (
-    SELECT v, lg, w, t, bin, sum(cnt)::int AS cnt, sum(sp) AS sp, sum(hits)::int AS hits FROM (
-      SELECT v, lg, w, 'top' AS t, bt AS bin, n AS cnt, sconf AS sp, h AS hits FROM keyed
-      UNION ALL SELECT v, lg, w, 'home', bh, n, sph, o0 FROM keyed
-      UNION ALL SELECT v, lg, w, 'draw', bd, n, spd, o1 FROM keyed
-      UNION ALL SELECT v, lg, w, 'away', ba, n, spa, o2 FROM keyed
-    ) x WHERE bin >= 0 GROUP BY v, lg, w, t, bin
-  ),
-  -- Sparse tables (only the bins with forecasts); readers pad them to 10 bins (calibration.ts densify).
-  tables AS (
-    SELECT v, lg, w, t,
-      jsonb_build_object('bin', array_agg(bin ORDER BY bin), 'n', array_agg(cnt ORDER BY bin), 'sumP', array_agg(sp ORDER BY bin), 'hits', array_agg(hits ORDER BY bin)) AS tab,
-      sum(abs(hits - sp)) AS gap_sum, max(abs(hits - sp) / cnt) AS gap_max
-    FROM binned GROUP BY v, lg, w, t
-  ),
-  reliability AS (
-    SELECT v, lg, w, jsonb_object_agg(t, tab) || jsonb_build_object('bins', 10) AS rel,
-      max(gap_sum) FILTER (WHERE t = 'top') AS gap_sum, max(gap_max) FILTER (WHERE t = 'top') AS gap_max
-    FROM tables GROUP BY v, lg, w
-  ),
-  yard AS (
-    SELECT t.*,
-      jsonb_strip_nulls(jsonb_build_object(
-        'reference', CASE WHEN t.mr_n > 0 THEN jsonb_build_object('n', t.mr_n,
-          'model', jsonb_build_object('rps', t.mr_r / t.mr_n, 'brier', t.mr_b / t.mr_n, 'logLoss', t.mr_l / t.mr_n, 'accuracy', t.mr_h / t.mr_n),
-          'yardstick', jsonb_build_object('rps', t.rr_r / t.mr_n, 'brier', t.rr_b / t.mr_n, 'logLoss', t.rr_l / t.mr_n, 'accuracy', t.rr_h / t.mr_n)) END,
-        'baseline', CASE WHEN t.mb_n > 0 THEN jsonb_build_object('n', t.mb_n,
-          'model', jsonb_build_object('rps', t.mb_r / t.mb_n, 'brier', t.mb_b / t.mb_n, 'logLoss', t.mb_l / t.mb_n, 'accuracy', t.mb_h / t.mb_n),
-          'yardstick', jsonb_build_object('rps', t.bb_r / t.mb_n, 'brier', t.bb_b / t.mb_n, 'logLoss', t.bb_l / t.mb_n, 'accuracy', t.bb_h / t.mb_n)) END
-      )) AS yardsticks
-    FROM totals t
-  )
-  INSERT INTO model_stats (model_version_id, league, "window", computed_at, window_from, n, invalid, accuracy, brier, log_loss, rps, ece, mce, reliability, yardsticks, trigger)
-  SELECT y.v, y.lg, y.w, ${at}, CASE WHEN wd.days IS NOT NULL THEN ${at} - make_interval(days => wd.days) END,
-    y.n, y.invalid, y.h / nullif(y.n, 0), y.b / nullif(y.n, 0), y.l / nullif(y.n, 0), y.r / nullif(y.n, 0),
-    rl.gap_sum / nullif(y.n, 0), rl.gap_max, coalesce(rl.rel, '{}'::jsonb), y.yardsticks, ${trigger}
-  FROM yard y JOIN windows wd ON wd.w = y.w LEFT JOIN reliability rl ON rl.v = y.v AND rl.lg = y.lg AND rl.w = y.w`;
+    SELECT s.model_version_id AS v, s.competition_id AS c,
+      CASE WHEN s.kickoff < ${since(90)} THEN 3 WHEN s.kickoff >= ${since(7)} THEN 0 WHEN s.kickoff >= ${since(30)} THEN 1 ELSE 2 END AS age,
+      s.season, s.cell,
+      count(*) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l, sum(s.hit) AS h,
+      sum(s.p_top) AS sconf, sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
+      sum(s.ref_rps) AS rr_r, sum(s.ref_brier) AS rr_b, sum(s.ref_log_loss) AS rr_l, sum(s.ref_hit) AS rr_h,
+      sum(s.base_rps) AS bb_r, sum(s.base_brier) AS bb_b, sum(s.base_log_loss) AS bb_l, sum(s.base_hit) AS bb_h
+    FROM prediction_scores s
+    ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
+    GROUP BY 1, 2, 3, 4, 5`;
+}
+
+/** Each competition's league name and its current season (the latest season of its matches, as before). */
+const LEAGUES = sql`
+  SELECT co.id AS c, coalesce(co.slug, co.provider_id) AS league, se.season
+  FROM competitions co LEFT JOIN (SELECT competition_id, max(season) AS season FROM matches WHERE season IS NOT NULL GROUP BY competition_id) se
+    ON se.competition_id = co.id`;
+
+// The sums of one (version, league, window), flat: the model's scores on every valid row (N … H), on
+// the matches with a reference forecast (MR_*) and the reference's on the same (RR_*), the same for the
+// baseline (MB_*, BB_*), then the four reliability tables (top, home, draw, away) × 10 bins × (n, sum
+// of the probability, hits).
+const [INVALID, N, R, B, L, H] = [0, 1, 2, 3, 4, 5];
+const MR = 6, RR = 11, MB = 15, BB = 20, TABLE = 24, SIZE = TABLE + TABLES.length * BINS * 3;
+
+const num = (x: number | string | null) => (x === null ? 0 : Number(x));
+
+/** Adds one cell to the sums at `a[at …]`. */
+function addCell(a: Float64Array, at: number, x: CellRow): void {
+  const n = Number(x.n);
+  if (x.cell < 0) { a[at + INVALID]! += n; return; }
+  const group = Math.floor(x.cell / 1000), outcome = group >> 2;
+  const bh = Math.floor(x.cell / 100) % 10, bd = Math.floor(x.cell / 10) % 10, ba = x.cell % 10;
+  const r = num(x.r), b = num(x.b), l = num(x.l), h = num(x.h);
+  a[at + N]! += n; a[at + R]! += r; a[at + B]! += b; a[at + L]! += l; a[at + H]! += h;
+  if (group & 2) {
+    a[at + MR]! += n; a[at + MR + 1]! += r; a[at + MR + 2]! += b; a[at + MR + 3]! += l; a[at + MR + 4]! += h;
+    a[at + RR]! += num(x.rr_r); a[at + RR + 1]! += num(x.rr_b); a[at + RR + 2]! += num(x.rr_l); a[at + RR + 3]! += num(x.rr_h);
+  }
+  if (group & 1) {
+    a[at + MB]! += n; a[at + MB + 1]! += r; a[at + MB + 2]! += b; a[at + MB + 3]! += l; a[at + MB + 4]! += h;
+    a[at + BB]! += num(x.bb_r); a[at + BB + 1]! += num(x.bb_b); a[at + BB + 2]! += num(x.bb_l); a[at + BB + 3]! += num(x.bb_h);
+  }
+  // The cell's bin in each table (the top label's is the largest of the three): count, probability sum, hits.
+  const top = at + TABLE + Math.max(bh, bd, ba) * 3, home = at + TABLE + (BINS + bh) * 3;
+  const draw = at + TABLE + (2 * BINS + bd) * 3, away = at + TABLE + (3 * BINS + ba) * 3;
+  a[top]! += n; a[top + 1]! += num(x.sconf); a[top + 2]! += h;
+  a[home]! += n; a[home + 1]! += num(x.sph); a[home + 2]! += outcome === 0 ? n : 0;
+  a[draw]! += n; a[draw + 1]! += num(x.spd); a[draw + 2]! += outcome === 1 ? n : 0;
+  a[away]! += n; a[away + 1]! += num(x.spa); a[away + 2]! += outcome === 2 ? n : 0;
+}
+
+/** The stored row of one (version, league, window) from its sums at `a[at …]`. */
+function finish(v: number, lg: string, w: (typeof WINDOW_DEFS)[number], a: Float64Array, at: number, now: Date) {
+  const x = (i: number) => a[at + i]!;
+  const n = x(N);
+  const table = (t: number) => {
+    const out = { bin: [] as number[], n: [] as number[], sumP: [] as number[], hits: [] as number[] };
+    for (let k = 0; k < BINS; k++) {
+      const i = TABLE + (t * BINS + k) * 3;
+      if (x(i)) { out.bin.push(k); out.n.push(x(i)); out.sumP.push(x(i + 1)); out.hits.push(x(i + 2)); }
+    }
+    return out;
+  };
+  let gapSum = 0, gapMax = 0;
+  for (let k = 0; k < BINS; k++) {
+    const i = TABLE + k * 3, cnt = x(i);
+    if (!cnt) continue;
+    const gap = Math.abs(x(i + 2) - x(i + 1));
+    gapSum += gap;
+    gapMax = Math.max(gapMax, gap / cnt);
+  }
+  // Sparse tables (only the bins with forecasts), as stored; readers pad them to 10 bins (calibration.ts densify).
+  const reliability = n === 0 ? {} : { ...Object.fromEntries(TABLES.map((t, i) => [t, table(i)])), bins: BINS };
+  const yardstick = (m: number, y: number) => {
+    const k = x(m);
+    if (k === 0) return undefined;
+    return { n: k, model: { rps: x(m + 1) / k, brier: x(m + 2) / k, logLoss: x(m + 3) / k, accuracy: x(m + 4) / k },
+      yardstick: { rps: x(y) / k, brier: x(y + 1) / k, logLoss: x(y + 2) / k, accuracy: x(y + 3) / k } };
+  };
+  const mean = (i: number) => (n === 0 ? null : x(i) / n);
+  return {
+    v, lg, w: w.w, from: w.days === null ? null : utc(now.getTime() - w.days * DAY_MS), n, invalid: x(INVALID),
+    accuracy: mean(H), brier: mean(B), logLoss: mean(L), rps: mean(R), ece: n === 0 ? null : gapSum / n, mce: n === 0 ? null : gapMax,
+    reliability: JSON.stringify(reliability), yardsticks: JSON.stringify({ reference: yardstick(MR, RR), baseline: yardstick(MB, BB) }),
+  };
+}
+
+/**
+ * Folds the cells into the stored rows. First each cell into its block (version, competition, age class,
+ * in-season or not), then each block into every window and both leagues (its own and "all") it counts for.
+ */
+function foldCells(cells: readonly CellRow[], leagues: ReadonlyMap<number, { league: string; season: string | null }>, now: Date) {
+  const SLOTS = 8; // age class 0 … 3 × in-season
+  const blocks = new Map<number, Map<number, Float64Array>>();
+  for (const x of cells) {
+    const comp = leagues.get(x.c);
+    if (!comp) continue;
+    let byComp = blocks.get(x.v);
+    if (!byComp) blocks.set(x.v, (byComp = new Map()));
+    let a = byComp.get(x.c);
+    if (!a) byComp.set(x.c, (a = new Float64Array(SLOTS * SIZE)));
+    addCell(a, (x.age * 2 + Number(x.season !== null && x.season === comp.season)) * SIZE, x);
+  }
+  // Per version and league, the sums of the five windows side by side, and which windows have a row.
+  const sums = new Map<string, { v: number; lg: string; a: Float64Array; seen: boolean[] }>();
+  const of = (v: number, lg: string) => {
+    const key = `${v}\u0000${lg}`;
+    let s = sums.get(key);
+    if (!s) sums.set(key, (s = { v, lg, a: new Float64Array(WINDOW_DEFS.length * SIZE), seen: WINDOW_DEFS.map(() => false) }));
+    return s;
+  };
+  for (const [v, byComp] of blocks) {
+    for (const [c, a] of byComp) {
+      const into = [of(v, leagues.get(c)!.league), of(v, ALL_LEAGUES)];
+      for (let slot = 0; slot < SLOTS; slot++) {
+        const from = slot * SIZE, age = slot >> 1, inSeason = (slot & 1) === 1;
+        if (a[from + N] === 0 && a[from + INVALID] === 0) continue;
+        WINDOW_DEFS.forEach((w, i) => {
+          if (age > w.maxAge || (w.seasonOnly && !inSeason)) return;
+          for (const s of into) {
+            s.seen[i] = true;
+            for (let k = 0; k < SIZE; k++) s.a[i * SIZE + k]! += a[from + k]!;
+          }
+        });
+      }
+    }
+  }
+  const out: Array<ReturnType<typeof finish>> = [];
+  for (const s of sums.values()) WINDOW_DEFS.forEach((w, i) => { if (s.seen[i]) out.push(finish(s.v, s.lg, w, s.a, i * SIZE, now)); });
+  return out;
 }
 
 /**
@@ -124,13 +189,26 @@ function statement(now: Date, versionIds: readonly number[] | undefined, trigger
  */
 export async function recomputeAccuracy(ex: PoolExecutor, o: { now?: Date; versionIds?: readonly number[]; trigger?: string } = {}): Promise<RecomputeResult> {
   const started = performance.now();
-  // Enough memory for the aggregation to stay a hash aggregate in memory instead of an on-disk sort.
+  const now = o.now ?? new Date();
+  const at = utc(now);
+  // The leagues and their seasons (a scan of the matches) come from another connection while the pass
+  // runs; with a pool of one connection, one after the other.
+  const leagues = ex.query<{ c: number; league: string; season: string | null }>(LEAGUES);
+  leagues.catch(() => {});
   const rows = await tx(ex, async (t) => {
-    // JIT compilation costs more than it saves on this statement (~100 ms of compiling for a 1M-row pass).
-    await t.query(sql`SELECT set_config('work_mem', ${WORK_MEM}, true), set_config('jit', 'off', true)`);
-    const now = o.now ?? new Date();
-    await t.execute(cellsStatement(now, o.versionIds));
-    return t.execute(statement(now, o.versionIds, o.trigger ?? 'full'));
+    await t.query(SETTINGS);
+    const cells = await t.query<CellRow>(cellsQuery(now, o.versionIds));
+    const out = foldCells(cells, new Map((await leagues).map((r) => [r.c, r])), now);
+    if (!out.length) return 0;
+    return t.execute(sql`
+      INSERT INTO model_stats (model_version_id, league, "window", computed_at, window_from, n, invalid, accuracy, brier, log_loss, rps, ece, mce, reliability, yardsticks, trigger)
+      SELECT v, lg, w, ${at}::timestamp, f, n, i, acc, br, ll, rps, ece, mce, rel::jsonb, y::jsonb, ${o.trigger ?? 'full'}
+      FROM ${sql.unnest([
+        [out.map((r) => r.v), 'int'], [out.map((r) => r.lg), 'text'], [out.map((r) => r.w), 'text'], [out.map((r) => r.from), 'timestamp'],
+        [out.map((r) => r.n), 'int'], [out.map((r) => r.invalid), 'int'], [out.map((r) => r.accuracy), 'float8'], [out.map((r) => r.brier), 'float8'],
+        [out.map((r) => r.logLoss), 'float8'], [out.map((r) => r.rps), 'float8'], [out.map((r) => r.ece), 'float8'], [out.map((r) => r.mce), 'float8'],
+        [out.map((r) => r.reliability), 'text'], [out.map((r) => r.yardsticks), 'text'],
+      ])} AS u (v, lg, w, f, n, i, acc, br, ll, rps, ece, mce, rel, y)`);
   });
   return { rows, ms: performance.now() - started };
 }

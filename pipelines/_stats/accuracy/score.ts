@@ -3,14 +3,18 @@
 // forecast, the active baseline) on the same match. Runs when a match finishes (and again on a corrected
 // score: it overwrites), for the backfilled matches, and in full on demand. Set-based, in PostgreSQL.
 import { tx, type PoolExecutor } from '../../../src/db/executor.js';
-import { sql } from '../../../src/db/sql.js';
-import { argmaxOf, binOf, brierOf, logLossOf, rpsOf, scoredRows, type ScoredScope } from './scored.js';
+import { sql, type Fragment } from '../../../src/db/sql.js';
+import { argmaxOf, brierOf, cellOf, logLossOf, rpsOf, scoredRows, type ScoredScope } from './scored.js';
 
 const f = (a: string) => ({ ph: a === 's' ? sql`s.ph` : a === 'r' ? sql`r.ph` : sql`b.ph`, pd: a === 's' ? sql`s.pd` : a === 'r' ? sql`r.pd` : sql`b.pd`, pa: a === 's' ? sql`s.pa` : a === 'r' ? sql`r.pa` : sql`b.pa` });
 const o = sql`s.o`;
+// RPS, Brier, log loss and hit of one forecast; all four null when there is none (a yardstick missing on
+// the match): log loss and hit must not score an absent forecast (greatest() skips NULL, so the clipped
+// log loss would read ln(1e-15), and the arg-max of nothing would read "away").
 const four = (a: string) => {
   const x = f(a);
-  return sql`${rpsOf(x.ph, x.pd, o)}, ${brierOf(x.ph, x.pd, x.pa, o)}, ${logLossOf(x.ph, x.pd, x.pa, o)}, (${argmaxOf(x.ph, x.pd, x.pa)} = ${o})::int`;
+  const some = (v: Fragment) => sql`CASE WHEN ${x.ph} IS NOT NULL THEN ${v} END`;
+  return sql`${rpsOf(x.ph, x.pd, o)}, ${brierOf(x.ph, x.pd, x.pa, o)}, ${some(logLossOf(x.ph, x.pd, x.pa, o))}, ${some(sql`(${argmaxOf(x.ph, x.pd, x.pa)} = ${o})::int`)}`;
 };
 
 /** Scores every version's prediction of the matches in scope (finished ones); returns the rows written. */
@@ -34,13 +38,12 @@ function statement(scope: Omit<ScoredScope, 'versionIds'>) {
       SELECT match_id, ph, pd, pa FROM scored
       WHERE ok AND v = (SELECT id FROM model_versions WHERE source = 'BASELINE' AND stage = 'ACTIVE' ORDER BY promoted_at DESC NULLS LAST LIMIT 1)
     )
-    INSERT INTO prediction_scores (model_version_id, match_id, competition_id, kickoff, season, outcome, valid, p_home, p_draw, p_away,
-      rps, brier, log_loss, hit, bin_top, bin_home, bin_draw, bin_away, ref_rps, ref_brier, ref_log_loss, ref_hit, base_rps, base_brier, base_log_loss, base_hit, scored_at)
+    INSERT INTO prediction_scores (model_version_id, match_id, competition_id, kickoff, season, outcome, valid, p_top, p_home, p_draw, p_away,
+      rps, brier, log_loss, hit, cell, ref_rps, ref_brier, ref_log_loss, ref_hit, base_rps, base_brier, base_log_loss, base_hit, scored_at)
     SELECT s.v, s.match_id, s.c, s.kickoff, s.season, s.o, s.ok,
-      CASE WHEN s.ok THEN s.ph END, CASE WHEN s.ok THEN s.pd END, CASE WHEN s.ok THEN s.pa END,
+      CASE WHEN s.ok THEN greatest(s.ph, s.pd, s.pa) END, CASE WHEN s.ok THEN s.ph END, CASE WHEN s.ok THEN s.pd END, CASE WHEN s.ok THEN s.pa END,
       x.r, x.b, x.l, x.h,
-      CASE WHEN s.ok THEN ${binOf(sql`greatest(s.ph, s.pd, s.pa)`)} ELSE -1 END, CASE WHEN s.ok THEN ${binOf(sql`s.ph`)} ELSE -1 END,
-      CASE WHEN s.ok THEN ${binOf(sql`s.pd`)} ELSE -1 END, CASE WHEN s.ok THEN ${binOf(sql`s.pa`)} ELSE -1 END,
+      CASE WHEN s.ok THEN ${cellOf(sql`s.o`, sql`rx.r IS NOT NULL`, sql`bx.r IS NOT NULL`, sql`s.ph`, sql`s.pd`, sql`s.pa`)} ELSE -1 END,
       rx.r, rx.b, rx.l, rx.h, bx.r, bx.b, bx.l, bx.h, now() AT TIME ZONE 'UTC'
     FROM scored s
     LEFT JOIN refs r ON r.match_id = s.match_id
@@ -52,7 +55,7 @@ function statement(scope: Omit<ScoredScope, 'versionIds'>) {
     ON CONFLICT (model_version_id, match_id) DO UPDATE SET competition_id = excluded.competition_id, kickoff = excluded.kickoff, season = excluded.season,
       outcome = excluded.outcome, valid = excluded.valid, p_home = excluded.p_home, p_draw = excluded.p_draw, p_away = excluded.p_away,
       rps = excluded.rps, brier = excluded.brier, log_loss = excluded.log_loss, hit = excluded.hit,
-      bin_top = excluded.bin_top, bin_home = excluded.bin_home, bin_draw = excluded.bin_draw, bin_away = excluded.bin_away,
+      p_top = excluded.p_top, cell = excluded.cell,
       ref_rps = excluded.ref_rps, ref_brier = excluded.ref_brier, ref_log_loss = excluded.ref_log_loss, ref_hit = excluded.ref_hit,
       base_rps = excluded.base_rps, base_brier = excluded.base_brier, base_log_loss = excluded.base_log_loss, base_hit = excluded.base_hit,
       scored_at = excluded.scored_at`;

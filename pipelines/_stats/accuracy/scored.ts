@@ -57,5 +57,14 @@ export const logLossOf = (ph: Fragment, pd: Fragment, pa: Fragment, o: Fragment)
 export const argmaxOf = (ph: Fragment, pd: Fragment, pa: Fragment) => sql`
   (CASE WHEN ${ph} >= ${pd} AND ${ph} >= ${pa} THEN 0 WHEN ${pd} >= ${pa} THEN 1 ELSE 2 END)`;
 
-/** Reliability bin on (0, 1], right-closed: ceil(10p) − 1, clamped to 0 … 9. */
+/** Reliability bin on (0, 1], right-closed: ceil(10p) − 1, clamped to 0 … 9 (calibration.ts binOf). */
 export const binOf = (p: Fragment) => sql`least(9, greatest(0, ceil(${p} * 10)::int - 1))`;
+
+/**
+ * The grouping cell of a valid scored row (prediction_scores.cell; -1 marks an invalid one): outcome,
+ * whether the reference's and the baseline's scores are stored, and the home, draw and away bins, as
+ * 1000 × (4 × outcome + 2 × ref + base) + 100 × home bin + 10 × draw bin + away bin (0 … 11,999).
+ * The top label's bin is the largest of the three (binOf is monotone). recompute.ts decodes it.
+ */
+export const cellOf = (o: Fragment, hasRef: Fragment, hasBase: Fragment, ph: Fragment, pd: Fragment, pa: Fragment) =>
+  sql`(1000 * (4 * ${o} + 2 * (${hasRef})::int + (${hasBase})::int) + 100 * ${binOf(ph)} + 10 * ${binOf(pd)} + ${binOf(pa)})`;
