@@ -4,9 +4,9 @@
 // One pass over the rows, in PostgreSQL: prediction_scores holds each version's scored last pre-kick-off
 // prediction per finished match (score.ts writes it when a match finishes), with the yardsticks' scores
 // on the same match. One GROUP BY folds those rows into cells: version, competition, age class (7, 30,
-// 90 days, older), season and the row's `cell` (outcome, yardsticks present, the three class bins), with
-// 17 plain sums and no per-row filter: a few thousand cells whatever the number of predictions, and
-// PostgreSQL's parallel workers share the scan like they share a plain aggregate's.
+// 90 days, older), season and the row's `cell` (outcome, arg-max outcome, yardsticks present, the three
+// class bins), with 14 plain sums and no per-row filter: a few thousand cells whatever the number of
+// predictions, and PostgreSQL's parallel workers share the scan like they share a plain aggregate's.
 // Everything else folds those cells here: windows are unions of age classes (7 d ⊂ 30 d ⊂ 90 d ⊂ all)
 // and the in-season flag; every cell counts for its league and for "all"; the reliability tables, ECE
 // and MCE, the yardsticks on the same matches (the reference forecast where one is stored, the active
@@ -37,29 +37,35 @@ const BINS = 10;
 // it saves on this statement (~100 ms of compiling for a 1M-row pass).
 const SETTINGS = sql`SELECT set_config('work_mem', '128MB', true), set_config('jit', 'off', true)`;
 
-/** One row per cell; sums of float8 arrive as numbers, counts and sums of integers as strings (bigint). */
-interface CellRow {
-  v: number; c: number; age: number; season: string | null; cell: number;
-  n: string; r: number | null; b: number | null; l: number | null; h: string | null;
-  sconf: number | null; sph: number | null; spd: number | null; spa: number | null;
-  rr_r: number | null; rr_b: number | null; rr_l: number | null; rr_h: string | null;
-  bb_r: number | null; bb_b: number | null; bb_l: number | null; bb_h: string | null;
-}
+/**
+ * One cell: version, competition, age class, season, cell, then the row count and the sums (null where
+ * every row had null). Float sums print exactly (shortest round-trip digits) and parse back to the same doubles.
+ */
+type Cell = [v: number, c: number, age: number, season: string | null, cell: number, n: number,
+  r: number | null, b: number | null, l: number | null, sph: number | null, spd: number | null, spa: number | null,
+  rrR: number | null, rrB: number | null, rrL: number | null, rrH: number | null,
+  bbR: number | null, bbB: number | null, bbL: number | null, bbH: number | null];
 
-/** The one pass. Age classes by kick-off; the CASE tests the oldest class first (most rows are older). */
+/**
+ * The one pass. Age classes by kick-off; the CASE tests the oldest class first (most rows are older).
+ * The cells come back as one JSON array: one value for Node to parse instead of thousands of rows.
+ */
 function cellsQuery(now: Date, versionIds: readonly number[] | undefined): Fragment {
   const since = (days: number) => sql`${utc(now.getTime() - days * DAY_MS)}::timestamp`;
   return sql`
-    SELECT s.model_version_id AS v, s.competition_id AS c,
-      CASE WHEN s.kickoff < ${since(90)} THEN 3 WHEN s.kickoff >= ${since(7)} THEN 0 WHEN s.kickoff >= ${since(30)} THEN 1 ELSE 2 END AS age,
-      s.season, s.cell,
-      count(*) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l, sum(s.hit) AS h,
-      sum(s.p_top) AS sconf, sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
-      sum(s.ref_rps) AS rr_r, sum(s.ref_brier) AS rr_b, sum(s.ref_log_loss) AS rr_l, sum(s.ref_hit) AS rr_h,
-      sum(s.base_rps) AS bb_r, sum(s.base_brier) AS bb_b, sum(s.base_log_loss) AS bb_l, sum(s.base_hit) AS bb_h
-    FROM prediction_scores s
-    ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
-    GROUP BY 1, 2, 3, 4, 5`;
+    SELECT coalesce(json_agg(json_build_array(v, c, age, season, cell, n, r, b, l, sph, spd, spa, rr_r, rr_b, rr_l, rr_h, bb_r, bb_b, bb_l, bb_h)), '[]') AS cells
+    FROM (
+      SELECT s.model_version_id AS v, s.competition_id AS c,
+        CASE WHEN s.kickoff < ${since(90)} THEN 3 WHEN s.kickoff >= ${since(7)} THEN 0 WHEN s.kickoff >= ${since(30)} THEN 1 ELSE 2 END AS age,
+        s.season, s.cell,
+        count(*) AS n, sum(s.rps) AS r, sum(s.brier) AS b, sum(s.log_loss) AS l,
+        sum(s.p_home) AS sph, sum(s.p_draw) AS spd, sum(s.p_away) AS spa,
+        sum(s.ref_rps) AS rr_r, sum(s.ref_brier) AS rr_b, sum(s.ref_log_loss) AS rr_l, sum(s.ref_hit) AS rr_h,
+        sum(s.base_rps) AS bb_r, sum(s.base_brier) AS bb_b, sum(s.base_log_loss) AS bb_l, sum(s.base_hit) AS bb_h
+      FROM prediction_scores s
+      ${versionIds ? sql`WHERE s.model_version_id = ANY(${versionIds}::int[])` : sql.empty}
+      GROUP BY 1, 2, 3, 4, 5
+    ) cells`;
 }
 
 /** Each competition's league name and its current season (the latest season of its matches, as before). */
@@ -75,31 +81,33 @@ const LEAGUES = sql`
 const [INVALID, N, R, B, L, H] = [0, 1, 2, 3, 4, 5];
 const MR = 6, RR = 11, MB = 15, BB = 20, TABLE = 24, SIZE = TABLE + TABLES.length * BINS * 3;
 
-const num = (x: number | string | null) => (x === null ? 0 : Number(x));
-
 /** Adds one cell to the sums at `a[at …]`. */
-function addCell(a: Float64Array, at: number, x: CellRow): void {
-  const n = Number(x.n);
-  if (x.cell < 0) { a[at + INVALID]! += n; return; }
-  const group = Math.floor(x.cell / 1000), outcome = group >> 2;
-  const bh = Math.floor(x.cell / 100) % 10, bd = Math.floor(x.cell / 10) % 10, ba = x.cell % 10;
-  const r = num(x.r), b = num(x.b), l = num(x.l), h = num(x.h);
+function addCell(a: Float64Array, at: number, x: Cell): void {
+  // A sum is null when every row summed was null (a yardstick stored on none of the cell's rows).
+  const sum = (i: number) => (x[i] as number | null) ?? 0;
+  const cell = x[4], n = x[5];
+  if (cell < 0) { a[at + INVALID]! += n; return; }
+  const r = sum(6), b = sum(7), l = sum(8), sph = sum(9), spd = sum(10), spa = sum(11);
+  const group = Math.floor(cell / 1000), outcome = Math.floor(group / 12), argmax = (group % 12) >> 2;
+  const bh = Math.floor(cell / 100) % 10, bd = Math.floor(cell / 10) % 10, ba = cell % 10;
+  const h = argmax === outcome ? n : 0;
   a[at + N]! += n; a[at + R]! += r; a[at + B]! += b; a[at + L]! += l; a[at + H]! += h;
-  if (group & 2) {
+  if (group & 2) { // the reference's scores are stored
     a[at + MR]! += n; a[at + MR + 1]! += r; a[at + MR + 2]! += b; a[at + MR + 3]! += l; a[at + MR + 4]! += h;
-    a[at + RR]! += num(x.rr_r); a[at + RR + 1]! += num(x.rr_b); a[at + RR + 2]! += num(x.rr_l); a[at + RR + 3]! += num(x.rr_h);
+    for (let k = 0; k < 4; k++) a[at + RR + k]! += sum(12 + k);
   }
-  if (group & 1) {
+  if (group & 1) { // the baseline's
     a[at + MB]! += n; a[at + MB + 1]! += r; a[at + MB + 2]! += b; a[at + MB + 3]! += l; a[at + MB + 4]! += h;
-    a[at + BB]! += num(x.bb_r); a[at + BB + 1]! += num(x.bb_b); a[at + BB + 2]! += num(x.bb_l); a[at + BB + 3]! += num(x.bb_h);
+    for (let k = 0; k < 4; k++) a[at + BB + k]! += sum(16 + k);
   }
-  // The cell's bin in each table (the top label's is the largest of the three): count, probability sum, hits.
+  // The cell's bin in each table: count, probability sum, hits. The top label is the arg-max outcome: its
+  // probability is the greatest, its bin the largest of the three.
   const top = at + TABLE + Math.max(bh, bd, ba) * 3, home = at + TABLE + (BINS + bh) * 3;
   const draw = at + TABLE + (2 * BINS + bd) * 3, away = at + TABLE + (3 * BINS + ba) * 3;
-  a[top]! += n; a[top + 1]! += num(x.sconf); a[top + 2]! += h;
-  a[home]! += n; a[home + 1]! += num(x.sph); a[home + 2]! += outcome === 0 ? n : 0;
-  a[draw]! += n; a[draw + 1]! += num(x.spd); a[draw + 2]! += outcome === 1 ? n : 0;
-  a[away]! += n; a[away + 1]! += num(x.spa); a[away + 2]! += outcome === 2 ? n : 0;
+  a[top]! += n; a[top + 1]! += argmax === 0 ? sph : argmax === 1 ? spd : spa; a[top + 2]! += h;
+  a[home]! += n; a[home + 1]! += sph; a[home + 2]! += outcome === 0 ? n : 0;
+  a[draw]! += n; a[draw + 1]! += spd; a[draw + 2]! += outcome === 1 ? n : 0;
+  a[away]! += n; a[away + 1]! += spa; a[away + 2]! += outcome === 2 ? n : 0;
 }
 
 /** The stored row of one (version, league, window) from its sums at `a[at …]`. */
@@ -138,22 +146,27 @@ function finish(v: number, lg: string, w: (typeof WINDOW_DEFS)[number], a: Float
   };
 }
 
-/**
- * Folds the cells into the stored rows. First each cell into its block (version, competition, age class,
- * in-season or not), then each block into every window and both leagues (its own and "all") it counts for.
- */
-function foldCells(cells: readonly CellRow[], leagues: ReadonlyMap<number, { league: string; season: string | null }>, now: Date) {
-  const SLOTS = 8; // age class 0 … 3 × in-season
-  const blocks = new Map<number, Map<number, Float64Array>>();
+/** Per version, competition and season: the sums of the four age classes side by side. */
+type Blocks = Map<number, Map<number, Map<string | null, Float64Array>>>;
+
+/** Each cell into its block: version, competition, season, age class. */
+function blocksOf(cells: readonly Cell[]): Blocks {
+  const blocks: Blocks = new Map();
   for (const x of cells) {
-    const comp = leagues.get(x.c);
-    if (!comp) continue;
-    let byComp = blocks.get(x.v);
-    if (!byComp) blocks.set(x.v, (byComp = new Map()));
-    let a = byComp.get(x.c);
-    if (!a) byComp.set(x.c, (a = new Float64Array(SLOTS * SIZE)));
-    addCell(a, (x.age * 2 + Number(x.season !== null && x.season === comp.season)) * SIZE, x);
+    const [v, c, age, season] = x;
+    let byComp = blocks.get(v);
+    if (!byComp) blocks.set(v, (byComp = new Map()));
+    let bySeason = byComp.get(c);
+    if (!bySeason) byComp.set(c, (bySeason = new Map()));
+    let a = bySeason.get(season);
+    if (!a) bySeason.set(season, (a = new Float64Array(4 * SIZE)));
+    addCell(a, age * SIZE, x);
   }
+  return blocks;
+}
+
+/** Each block into every window and both leagues (its own and "all") it counts for; the rows to store. */
+function windowRows(blocks: Blocks, leagues: ReadonlyMap<number, { league: string; season: string | null }>, now: Date) {
   // Per version and league, the sums of the five windows side by side, and which windows have a row.
   const sums = new Map<string, { v: number; lg: string; a: Float64Array; seen: boolean[] }>();
   const of = (v: number, lg: string) => {
@@ -163,18 +176,23 @@ function foldCells(cells: readonly CellRow[], leagues: ReadonlyMap<number, { lea
     return s;
   };
   for (const [v, byComp] of blocks) {
-    for (const [c, a] of byComp) {
-      const into = [of(v, leagues.get(c)!.league), of(v, ALL_LEAGUES)];
-      for (let slot = 0; slot < SLOTS; slot++) {
-        const from = slot * SIZE, age = slot >> 1, inSeason = (slot & 1) === 1;
-        if (a[from + N] === 0 && a[from + INVALID] === 0) continue;
-        WINDOW_DEFS.forEach((w, i) => {
-          if (age > w.maxAge || (w.seasonOnly && !inSeason)) return;
-          for (const s of into) {
-            s.seen[i] = true;
-            for (let k = 0; k < SIZE; k++) s.a[i * SIZE + k]! += a[from + k]!;
-          }
-        });
+    for (const [c, bySeason] of byComp) {
+      const comp = leagues.get(c);
+      if (!comp) continue;
+      const into = [of(v, comp.league), of(v, ALL_LEAGUES)];
+      for (const [season, a] of bySeason) {
+        const inSeason = season !== null && season === comp.season;
+        for (let age = 0; age < 4; age++) {
+          const from = age * SIZE;
+          if (a[from + N] === 0 && a[from + INVALID] === 0) continue;
+          WINDOW_DEFS.forEach((w, i) => {
+            if (age > w.maxAge || (w.seasonOnly && !inSeason)) return;
+            for (const s of into) {
+              s.seen[i] = true;
+              for (let k = 0; k < SIZE; k++) s.a[i * SIZE + k]! += a[from + k]!;
+            }
+          });
+        }
       }
     }
   }
@@ -191,14 +209,15 @@ export async function recomputeAccuracy(ex: PoolExecutor, o: { now?: Date; versi
   const started = performance.now();
   const now = o.now ?? new Date();
   const at = utc(now);
-  // The leagues and their seasons (a scan of the matches) come from another connection while the pass
-  // runs; with a pool of one connection, one after the other.
-  const leagues = ex.query<{ c: number; league: string; season: string | null }>(LEAGUES);
-  leagues.catch(() => {});
   const rows = await tx(ex, async (t) => {
     await t.query(SETTINGS);
-    const cells = await t.query<CellRow>(cellsQuery(now, o.versionIds));
-    const out = foldCells(cells, new Map((await leagues).map((r) => [r.c, r])), now);
+    const { cells } = await t.one<{ cells: Cell[] }>(cellsQuery(now, o.versionIds));
+    // The leagues and their current seasons (a scan of the matches) are read while the cells are summed
+    // into blocks here, after the pass rather than beside it, where it would take a core from it.
+    const leagues = t.query<{ c: number; league: string; season: string | null }>(LEAGUES);
+    leagues.catch(() => {});
+    const blocks = blocksOf(cells);
+    const out = windowRows(blocks, new Map((await leagues).map((r) => [r.c, r])), now);
     if (!out.length) return 0;
     return t.execute(sql`
       INSERT INTO model_stats (model_version_id, league, "window", computed_at, window_from, n, invalid, accuracy, brier, log_loss, rps, ece, mce, reliability, yardsticks, trigger)
@@ -209,6 +228,8 @@ export async function recomputeAccuracy(ex: PoolExecutor, o: { now?: Date; versi
         [out.map((r) => r.logLoss), 'float8'], [out.map((r) => r.rps), 'float8'], [out.map((r) => r.ece), 'float8'], [out.map((r) => r.mce), 'float8'],
         [out.map((r) => r.reliability), 'text'], [out.map((r) => r.yardsticks), 'text'],
       ])} AS u (v, lg, w, f, n, i, acc, br, ll, rps, ece, mce, rel, y)`);
-  });
+    // Derived rows, recomputed nightly and after every finished match: a crash may lose the last run, so
+    // the commit does not wait for the WAL flush.
+  }, { durable: false });
   return { rows, ms: performance.now() - started };
 }

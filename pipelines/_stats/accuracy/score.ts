@@ -38,10 +38,10 @@ function statement(scope: Omit<ScoredScope, 'versionIds'>) {
       SELECT match_id, ph, pd, pa FROM scored
       WHERE ok AND v = (SELECT id FROM model_versions WHERE source = 'BASELINE' AND stage = 'ACTIVE' ORDER BY promoted_at DESC NULLS LAST LIMIT 1)
     )
-    INSERT INTO prediction_scores (model_version_id, match_id, competition_id, kickoff, season, outcome, valid, p_top, p_home, p_draw, p_away,
+    INSERT INTO prediction_scores (model_version_id, match_id, competition_id, kickoff, season, outcome, valid, p_home, p_draw, p_away,
       rps, brier, log_loss, hit, cell, ref_rps, ref_brier, ref_log_loss, ref_hit, base_rps, base_brier, base_log_loss, base_hit, scored_at)
     SELECT s.v, s.match_id, s.c, s.kickoff, s.season, s.o, s.ok,
-      CASE WHEN s.ok THEN greatest(s.ph, s.pd, s.pa) END, CASE WHEN s.ok THEN s.ph END, CASE WHEN s.ok THEN s.pd END, CASE WHEN s.ok THEN s.pa END,
+      CASE WHEN s.ok THEN s.ph END, CASE WHEN s.ok THEN s.pd END, CASE WHEN s.ok THEN s.pa END,
       x.r, x.b, x.l, x.h,
       CASE WHEN s.ok THEN ${cellOf(sql`s.o`, sql`rx.r IS NOT NULL`, sql`bx.r IS NOT NULL`, sql`s.ph`, sql`s.pd`, sql`s.pa`)} ELSE -1 END,
       rx.r, rx.b, rx.l, rx.h, bx.r, bx.b, bx.l, bx.h, now() AT TIME ZONE 'UTC'
@@ -55,7 +55,7 @@ function statement(scope: Omit<ScoredScope, 'versionIds'>) {
     ON CONFLICT (model_version_id, match_id) DO UPDATE SET competition_id = excluded.competition_id, kickoff = excluded.kickoff, season = excluded.season,
       outcome = excluded.outcome, valid = excluded.valid, p_home = excluded.p_home, p_draw = excluded.p_draw, p_away = excluded.p_away,
       rps = excluded.rps, brier = excluded.brier, log_loss = excluded.log_loss, hit = excluded.hit,
-      p_top = excluded.p_top, cell = excluded.cell,
+      cell = excluded.cell,
       ref_rps = excluded.ref_rps, ref_brier = excluded.ref_brier, ref_log_loss = excluded.ref_log_loss, ref_hit = excluded.ref_hit,
       base_rps = excluded.base_rps, base_brier = excluded.base_brier, base_log_loss = excluded.base_log_loss, base_hit = excluded.base_hit,
       scored_at = excluded.scored_at`;

@@ -62,9 +62,10 @@ export const binOf = (p: Fragment) => sql`least(9, greatest(0, ceil(${p} * 10)::
 
 /**
  * The grouping cell of a valid scored row (prediction_scores.cell; -1 marks an invalid one): outcome,
- * whether the reference's and the baseline's scores are stored, and the home, draw and away bins, as
- * 1000 × (4 × outcome + 2 × ref + base) + 100 × home bin + 10 × draw bin + away bin (0 … 11,999).
- * The top label's bin is the largest of the three (binOf is monotone). recompute.ts decodes it.
+ * arg-max outcome, whether the reference's and the baseline's scores are stored, and the home, draw and
+ * away bins, as 1000 × (12 × outcome + 4 × arg-max + 2 × ref + base) + 100 × home bin + 10 × draw bin
+ * + away bin (0 … 35,999). recompute.ts decodes it: the hit is arg-max = outcome, the top label's
+ * probability is the arg-max's, its bin the largest of the three (binOf is monotone).
  */
 export const cellOf = (o: Fragment, hasRef: Fragment, hasBase: Fragment, ph: Fragment, pd: Fragment, pa: Fragment) =>
-  sql`(1000 * (4 * ${o} + 2 * (${hasRef})::int + (${hasBase})::int) + 100 * ${binOf(ph)} + 10 * ${binOf(pd)} + ${binOf(pa)})`;
+  sql`(1000 * (12 * ${o} + 4 * ${argmaxOf(ph, pd, pa)} + 2 * (${hasRef})::int + (${hasBase})::int) + 100 * ${binOf(ph)} + 10 * ${binOf(pd)} + ${binOf(pa)})`;
