@@ -83,22 +83,21 @@ const MR = 6, RR = 11, MB = 15, BB = 20, TABLE = 24, SIZE = TABLE + TABLES.lengt
 
 /** Adds one cell to the sums at `a[at …]`. */
 function addCell(a: Float64Array, at: number, x: Cell): void {
-  // A sum is null when every row summed was null (a yardstick stored on none of the cell's rows).
-  const sum = (i: number) => (x[i] as number | null) ?? 0;
   const cell = x[4], n = x[5];
   if (cell < 0) { a[at + INVALID]! += n; return; }
-  const r = sum(6), b = sum(7), l = sum(8), sph = sum(9), spd = sum(10), spa = sum(11);
+  // The sums of a valid cell are numbers; a yardstick's are null on a cell that has none.
+  const r = x[6]!, b = x[7]!, l = x[8]!, sph = x[9]!, spd = x[10]!, spa = x[11]!;
   const group = Math.floor(cell / 1000), outcome = Math.floor(group / 12), argmax = (group % 12) >> 2;
   const bh = Math.floor(cell / 100) % 10, bd = Math.floor(cell / 10) % 10, ba = cell % 10;
   const h = argmax === outcome ? n : 0;
   a[at + N]! += n; a[at + R]! += r; a[at + B]! += b; a[at + L]! += l; a[at + H]! += h;
   if (group & 2) { // the reference's scores are stored
     a[at + MR]! += n; a[at + MR + 1]! += r; a[at + MR + 2]! += b; a[at + MR + 3]! += l; a[at + MR + 4]! += h;
-    for (let k = 0; k < 4; k++) a[at + RR + k]! += sum(12 + k);
+    for (let k = 0; k < 4; k++) a[at + RR + k]! += x[12 + k] as number;
   }
   if (group & 1) { // the baseline's
     a[at + MB]! += n; a[at + MB + 1]! += r; a[at + MB + 2]! += b; a[at + MB + 3]! += l; a[at + MB + 4]! += h;
-    for (let k = 0; k < 4; k++) a[at + BB + k]! += sum(16 + k);
+    for (let k = 0; k < 4; k++) a[at + BB + k]! += x[16 + k] as number;
   }
   // The cell's bin in each table: count, probability sum, hits. The top label is the arg-max outcome: its
   // probability is the greatest, its bin the largest of the three.
