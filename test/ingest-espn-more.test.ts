@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipelineDeps } from '../src/app/deps.js';
 import { makePlan } from '../pipelines/ingest-plan/index.js';
 import { queues } from '../queues/index.js';
+import { MAX_SUMMARY_EVENTS } from '../queues/ingest-espn-summary.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';
 import { FakeUpstream } from './support/fake-upstream.js';
@@ -156,6 +157,23 @@ describe('adaptive plan', () => {
     await finals[0]!.remove();
     await run(e, 'ingest-plan', {});
     expect((await summaries.getJobs(['waiting'])).filter((j) => j.id!.startsWith('plan-summary-final-'))).toHaveLength(0);
+  });
+
+  it('splits more finished matches than one summary job takes into several jobs (the soak found the plan failing on a backfilled season)', async () => {
+    const e = await engineWith({ WORKER_QUEUES: 'ingest-espn-scoreboard,ingest-plan', ESPN_LEAGUES: 'fifa.world' });
+    await run(e, 'ingest-espn-scoreboard', { league: 'fifa.world', dates: '20260628-20260719' });
+    const competition = await e.db.competition.findFirstOrThrow({ where: { slug: 'fifa.world' } });
+    await e.db.match.createMany({
+      data: Array.from({ length: 2 * MAX_SUMMARY_EVENTS + 30 }, (_, i) => ({ provider: 'espn', providerId: String(990_000 + i), competitionId: competition.id, kickoff: new Date(Date.now() - 3 * 3_600_000), status: 'FULL_TIME' as const })),
+    });
+    const finished = await e.db.match.findMany({ where: { status: { in: ['FULL_TIME', 'AFTER_EXTRA_TIME', 'AFTER_PENALTIES'] } }, select: { providerId: true } });
+    expect(finished.length).toBeGreaterThan(2 * MAX_SUMMARY_EVENTS);
+    const plan = await run(e, 'ingest-plan', {});
+    expect(plan.state).toBe('completed');
+    const finals = (await e.producer.queue('ingest-espn-summary').getJobs(['waiting'])).filter((j) => j.id!.startsWith('plan-summary-final-'));
+    expect(finals).toHaveLength(Math.ceil(finished.length / MAX_SUMMARY_EVENTS));
+    expect(finals.every((j) => j.data.eventIds.length <= MAX_SUMMARY_EVENTS)).toBe(true);
+    expect(finals.flatMap((j) => j.data.eventIds).sort()).toEqual(finished.map((m) => m.providerId).sort());
   });
 
   it('enqueues each planned fetch once, however often the plan runs', async () => {
