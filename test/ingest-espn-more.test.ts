@@ -98,6 +98,24 @@ describe('summaries and replay', () => {
     expect(failed.attempts).toBe(1); // a 404 is not retried
   });
 
+  it('retries only the events a failed attempt did not store (the soak found jobs of many events failing for good)', async () => {
+    const per = (id: string) => espn.requests.filter((r) => r.path.startsWith('/fifa.world/summary') && r.path.includes(`event=${id}`)).length;
+    const before = { a: per('760495'), b: per('760415') };
+    espn.fail({ kind: 'status', status: 500 }, 1, '/fifa.world/summary');
+    const { body } = await e.request('POST', '/jobs/ingest-espn-summary', { body: { league: 'fifa.world', eventIds: ['760495', '760415'] } });
+    // The upstream preset's first backoff is 8 s (± 20 %).
+    const job = await waitFor(async () => {
+      const j = (await e.request('GET', `/jobs/ingest-espn-summary/${body.id}`)).body;
+      if (j.state === 'failed') throw new Error(j.failedReason);
+      return j.state === 'completed' && j;
+    }, 30_000, 'the retried summary job');
+    expect(job.attempts).toBe(2);
+    expect(job.result).toMatchObject({ eventIds: ['760495', '760415'], fetchedEarlier: 1, counts: { fetched: 1 } });
+    // One event was fetched once (stored by the first attempt), the other on both attempts.
+    expect([per('760495') - before.a, per('760415') - before.b].sort()).toEqual([1, 2]);
+    expect(await e.deps.redis.keys(`${e.config.QUEUE_PREFIX}:ingest:summary-done:${body.id}:*`)).toEqual([]); // forgotten once done
+  });
+
   it('rejects a replay of an unknown source', async () => {
     const { body } = await e.request('POST', '/jobs/ingest-replay', { body: { source: 'nope' } });
     const job = await waitFor(async () => {
