@@ -72,6 +72,8 @@ let scrapeFailures = 0;
 // ------------------------------------------------------------------------------------------- engines
 class EngineProcess {
   child?: ChildProcess;
+  /** Answered /healthz since its last start. */
+  ready = false;
   pid = 0;
   startedAt = 0;
   readonly lives: Array<{ pid: number; startedAt: number; endedAt?: number; rss: Array<[number, number]>; how?: string; exit?: string }> = [];
@@ -84,6 +86,7 @@ class EngineProcess {
     });
     closeSync(out);
     this.child = child;
+    this.ready = false;
     this.pid = child.pid!;
     this.startedAt = Date.now();
     const life = { pid: this.pid, startedAt: this.startedAt, rss: [] as Array<[number, number]> } as EngineProcess['lives'][number];
@@ -96,7 +99,10 @@ class EngineProcess {
     while (Date.now() < end) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited at start (${child.exitCode ?? child.signalCode}):\n${this.logTail()}`);
       const ok = await fetch(`http://127.0.0.1:${this.port}/healthz`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
-      if (ok) return Date.now() - this.startedAt;
+      if (ok) {
+        this.ready = true;
+        return Date.now() - this.startedAt;
+      }
       await sleep(250);
     }
     child.kill('SIGKILL');
@@ -110,6 +116,7 @@ class EngineProcess {
   async kill9() {
     const child = this.child!;
     this.lives.at(-1)!.how = 'kill -9';
+    this.ready = false;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -356,7 +363,7 @@ async function main() {
   every(2_000, async () => {
     for (const w of workers) {
       const text = await fetch(`http://127.0.0.1:${w.port}/metrics`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text(), () => '');
-      if (!text && w.alive()) scrapeFailures++;
+      if (!text && w.alive() && w.ready) scrapeFailures++;
       for (const m of text.matchAll(/circuit_transitions_total\{[^}]*to="open"[^}]*\} (\d+)/g)) breakerOpenedMax = Math.max(breakerOpenedMax, Number(m[1]));
     }
   });
@@ -396,7 +403,9 @@ async function main() {
       const f: FaultRecord = { kind: p.kind, detail: '', start: Date.now() };
       faults.push(f);
       if (p.kind === 'worker kill -9') {
-        const w = pick(workers.filter((x) => x.alive()));
+        // Always the second worker: the api process and the first worker live through the whole run, so
+        // their RSS is judged over it (a worker killed every minute never lives long enough).
+        const w = workers[1]!;
         f.detail = `${w.name} pid ${w.pid}`;
         await w.kill9();
         f.restored = Date.now();
@@ -530,6 +539,13 @@ async function main() {
   line(`  refused: ${refusals.s503} × 503, ${refusals.errors} × no answer, ${[...refusals.other].map(([k, v]) => `${v} × ${k}`).join(', ') || 'no other status'} (each retried with its key until accepted)`);
   line(`  final: ${byOutcome.completed} completed, ${byOutcome.completedPerPostgres} completed (dropped from Redis by retention, run row in PostgreSQL), ${byOutcome.deadLettered} dead-lettered with a reason, ${byOutcome.failedNoReason} failed without one, ${byOutcome.lost} lost, ${byOutcome.stuck} stuck (drain ${s(drainMs)})`);
   for (const [reason, n] of deadReasons) line(`    dead letter × ${n}: ${reason}`);
+
+  // Jobs the engine enqueued itself (plans, flows, schedules) are not in the accepted set: their dead letters are shown.
+  const acceptedIds = new Set([...accepted.values()].map((a) => `${a.queue}/${a.id}`));
+  const own = (await pgc.query<{ queue: string; job_id: string; error: string }>('SELECT queue, job_id, error FROM dead_letters')).rows.filter((r) => !acceptedIds.has(`${r.queue}/${r.job_id}`));
+  const ownBy = countBy(own, (r) => `${r.queue}: ${r.error.replace(/\d+/g, 'N').slice(0, 100)}`);
+  line(`dead letters of jobs the engine enqueued itself (plans, flows, schedule ticks): ${own.length}`);
+  for (const [k, n] of ownBy) line(`    × ${n} ${k}`);
 
   // 2. no duplicate effect.
   const dupMatches = (await pgc.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT provider, provider_id FROM matches GROUP BY 1, 2 HAVING count(*) > 1) d`)).rows[0]!.n;
