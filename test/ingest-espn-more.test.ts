@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipelineDeps } from '../src/app/deps.js';
 import { makePlan } from '../pipelines/ingest-plan/index.js';
 import { queues } from '../queues/index.js';
+import { MAX_SUMMARY_EVENTS } from '../queues/ingest-espn-summary.js';
 import { cloneTestDatabase, uniquePrefix } from './support/db.js';
 import { startTestEngine, waitFor, type TestEngine } from './support/engine.js';
 import { FakeUpstream } from './support/fake-upstream.js';
@@ -97,6 +98,24 @@ describe('summaries and replay', () => {
     expect(failed.attempts).toBe(1); // a 404 is not retried
   });
 
+  it('retries only the events a failed attempt did not store (the soak found jobs of many events failing for good)', async () => {
+    const per = (id: string) => espn.requests.filter((r) => r.path.startsWith('/fifa.world/summary') && r.path.includes(`event=${id}`)).length;
+    const before = { a: per('760495'), b: per('760415') };
+    espn.fail({ kind: 'status', status: 500 }, 1, '/fifa.world/summary');
+    const { body } = await e.request('POST', '/jobs/ingest-espn-summary', { body: { league: 'fifa.world', eventIds: ['760495', '760415'] } });
+    // The upstream preset's first backoff is 8 s (± 20 %).
+    const job = await waitFor(async () => {
+      const j = (await e.request('GET', `/jobs/ingest-espn-summary/${body.id}`)).body;
+      if (j.state === 'failed') throw new Error(j.failedReason);
+      return j.state === 'completed' && j;
+    }, 30_000, 'the retried summary job');
+    expect(job.attempts).toBe(2);
+    expect(job.result).toMatchObject({ eventIds: ['760495', '760415'], fetchedEarlier: 1, counts: { fetched: 1 } });
+    // One event was fetched once (stored by the first attempt), the other on both attempts.
+    expect([per('760495') - before.a, per('760415') - before.b].sort()).toEqual([1, 2]);
+    expect(await e.deps.redis.keys(`${e.config.QUEUE_PREFIX}:ingest:summary-done:${body.id}:*`)).toEqual([]); // forgotten once done
+  });
+
   it('rejects a replay of an unknown source', async () => {
     const { body } = await e.request('POST', '/jobs/ingest-replay', { body: { source: 'nope' } });
     const job = await waitFor(async () => {
@@ -156,6 +175,23 @@ describe('adaptive plan', () => {
     await finals[0]!.remove();
     await run(e, 'ingest-plan', {});
     expect((await summaries.getJobs(['waiting'])).filter((j) => j.id!.startsWith('plan-summary-final-'))).toHaveLength(0);
+  });
+
+  it('splits more finished matches than one summary job takes into several jobs (the soak found the plan failing on a backfilled season)', async () => {
+    const e = await engineWith({ WORKER_QUEUES: 'ingest-espn-scoreboard,ingest-plan', ESPN_LEAGUES: 'fifa.world' });
+    await run(e, 'ingest-espn-scoreboard', { league: 'fifa.world', dates: '20260628-20260719' });
+    const competition = await e.db.competition.findFirstOrThrow({ where: { slug: 'fifa.world' } });
+    await e.db.match.createMany({
+      data: Array.from({ length: 2 * MAX_SUMMARY_EVENTS + 30 }, (_, i) => ({ provider: 'espn', providerId: String(990_000 + i), competitionId: competition.id, kickoff: new Date(Date.now() - 3 * 3_600_000), status: 'FULL_TIME' as const })),
+    });
+    const finished = await e.db.match.findMany({ where: { status: { in: ['FULL_TIME', 'AFTER_EXTRA_TIME', 'AFTER_PENALTIES'] } }, select: { providerId: true } });
+    expect(finished.length).toBeGreaterThan(2 * MAX_SUMMARY_EVENTS);
+    const plan = await run(e, 'ingest-plan', {});
+    expect(plan.state).toBe('completed');
+    const finals = (await e.producer.queue('ingest-espn-summary').getJobs(['waiting'])).filter((j) => j.id!.startsWith('plan-summary-final-'));
+    expect(finals).toHaveLength(Math.ceil(finished.length / MAX_SUMMARY_EVENTS));
+    expect(finals.every((j) => j.data.eventIds.length <= MAX_SUMMARY_EVENTS)).toBe(true);
+    expect(finals.flatMap((j) => j.data.eventIds).sort()).toEqual(finished.map((m) => m.providerId).sort());
   });
 
   it('enqueues each planned fetch once, however often the plan runs', async () => {

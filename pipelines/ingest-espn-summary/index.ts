@@ -37,19 +37,34 @@ async function one(p: { league: string; eventId: string }, ctx: JobContext<Inges
 }
 
 const FAN_OUT = 4;
+/** How long the events a job already fetched are remembered for its retries. */
+const DONE_TTL_SECONDS = 24 * 3600;
+
+/** The events of this job (this enqueue of it) that an earlier attempt fetched and stored. */
+const doneKey = (ctx: JobContext<IngestPipelineDeps>) => `${ctx.deps.config.QUEUE_PREFIX}:ingest:summary-done:${ctx.jobId}:${ctx.createdAt}`;
 
 export async function run(p: { league: string; eventId?: string; eventIds?: string[] }, ctx: JobContext<IngestPipelineDeps>) {
   const ids = [...new Set([...(p.eventId ? [p.eventId] : []), ...(p.eventIds ?? [])])];
+  // A retry fetches only the events an earlier attempt did not store: otherwise a job of many events
+  // needs one attempt in which every fetch succeeds, which an upstream failing 1 request in 50 almost never
+  // grants to 100 events (found by the soak: such jobs failed for good after 5 attempts).
+  const key = doneKey(ctx);
+  const done = ids.length > 1 && ctx.attempt > 1 ? new Set(await ctx.deps.redis.smembers(key)) : new Set<string>();
+  const todo = ids.filter((id) => !done.has(id));
   const limit = pLimit(FAN_OUT);
-  const settled = await Promise.allSettled(ids.map((eventId) => limit(() => one({ league: p.league, eventId }, ctx))));
+  const settled = await Promise.allSettled(todo.map((eventId) => limit(() => one({ league: p.league, eventId }, ctx))));
   const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const counts = { fetched: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
   for (const r of ok) for (const k of Object.keys(counts) as Array<keyof typeof counts>) counts[k] += r.counts[k];
-  const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ eventId: ids[i], error: s.reason as Error }] : []));
-  // One failed event fails the job so it is retried; the others are cheap on retry (unchanged payloads cost nothing).
-  if (failed.length) throw failed.length === 1 ? failed[0]!.error : new AggregateError(failed.map((f) => f.error), `${failed.length} of ${ids.length} summaries failed: ${failed.map((f) => `${f.eventId}: ${f.error.message}`).join('; ')}`);
+  const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ eventId: todo[i], error: s.reason as Error }] : []));
+  if (failed.length) {
+    // Remembered for the retry (best effort: without it the retry fetches them again, unchanged and cheap).
+    if (ids.length > 1 && ok.length && !ctx.finalAttempt) await ctx.deps.redis.multi().sadd(key, ...ok.map((r) => r.eventId)).expire(key, DONE_TTL_SECONDS).exec().catch(() => {});
+    throw failed.length === 1 ? failed[0]!.error : new AggregateError(failed.map((f) => f.error), `${failed.length} of ${todo.length} summaries failed: ${failed.map((f) => `${f.eventId}: ${f.error.message}`).join('; ')}`);
+  }
+  if (done.size) await ctx.deps.redis.del(key).catch(() => {});
   return {
-    league: p.league, eventIds: ids, changed: ok.some((r) => r.changed), counts,
+    league: p.league, eventIds: ids, changed: ok.some((r) => r.changed), counts, fetchedEarlier: done.size,
     events: ok.reduce((a, r) => a + r.events, 0), skippedUnknownMatch: ok.reduce((a, r) => a + r.skippedUnknownMatch, 0),
   };
 }

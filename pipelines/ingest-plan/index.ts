@@ -5,7 +5,7 @@
 // replicas (or a retried plan) enqueue each fetch once.
 import { ingestEspnNews } from '../../queues/ingest-espn-news.js';
 import { ingestEspnScoreboard } from '../../queues/ingest-espn-scoreboard.js';
-import { ingestEspnSummary } from '../../queues/ingest-espn-summary.js';
+import { ingestEspnSummary, MAX_SUMMARY_EVENTS } from '../../queues/ingest-espn-summary.js';
 import { ingestNewsRss } from '../../queues/ingest-news-rss.js';
 import { ingestWeatherMatch } from '../../queues/ingest-weather-match.js';
 import type { PayloadOf, QueueDefinition } from '../../src/queue/define.js';
@@ -41,14 +41,24 @@ export async function run(_p: Record<string, never>, ctx: JobContext<IngestPipel
   };
   for (const s of plan.scoreboards) add(ingestEspnScoreboard, { league: s.league, dates: s.dates }, `plan-scoreboard-${s.league}-${s.hot ? 'hot' : 'cold'}-${slot(now, s.hot ? c.SCOREBOARD_HOT_EVERY_MS : c.SCOREBOARD_COLD_EVERY_MS)}`);
   // Summaries: one job per league per minute fetching its live events side by side, and one per league
+  // (per MAX_SUMMARY_EVENTS events)
   // for the events that finished since the last plan (each fetched once after full time).
   const live = new Map<string, string[]>();
   for (const s of plan.summaries.filter((x) => !x.final)) push(live, s.league, s.eventId);
-  for (const [league, eventIds] of live) add(ingestEspnSummary, { league, eventIds }, `plan-summary-live-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  // A league's list longer than one job takes (a backfilled season finishes hundreds of matches at once)
+  // goes in several jobs: the first keeps the plain id, the others add their part number.
+  const summaryJobs = (kind: string, league: string, eventIds: string[]) => {
+    const sorted = [...eventIds].sort();
+    for (let i = 0; i * MAX_SUMMARY_EVENTS < sorted.length; i++) {
+      const part = sorted.slice(i * MAX_SUMMARY_EVENTS, (i + 1) * MAX_SUMMARY_EVENTS);
+      add(ingestEspnSummary, { league, eventIds: part }, `plan-summary-${kind}-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}${i ? `-${i + 1}` : ''}`);
+    }
+  };
+  for (const [league, eventIds] of live) summaryJobs('live', league, eventIds);
   const finals = await notYetFinal(deps, plan.summaries.filter((x) => x.final));
   const byLeague = new Map<string, string[]>();
   for (const s of finals) push(byLeague, s.league, s.eventId);
-  for (const [league, eventIds] of byLeague) add(ingestEspnSummary, { league, eventIds }, `plan-summary-final-${league}-${slot(now, c.SUMMARY_LIVE_EVERY_MS)}`);
+  for (const [league, eventIds] of byLeague) summaryJobs('final', league, eventIds);
   for (const w of plan.weather) add(ingestWeatherMatch, { matchId: w.matchId }, w.atKickoff ? `plan-weather-${w.matchId}-kickoff` : `plan-weather-${w.matchId}-${slot(now, c.WEATHER_EVERY_MS)}`);
   if (plan.news) {
     const s = slot(now, c.NEWS_EVERY_MS);

@@ -43,6 +43,8 @@ export class FakeUpstream {
   private readonly injected: Array<{ fault: Fault; times: number; path?: string }> = [];
   private server?: http.Server;
   latencyMs = 0;
+  /** Asked for a fault when no queued one applies (random faults of a long run, an outage). */
+  chaos?: (url: URL) => Fault | undefined;
   url = '';
 
   route(pathname: string, r: Route) {
@@ -93,13 +95,14 @@ export class FakeUpstream {
     const i = this.injected.findIndex((f) => !f.path || url.pathname.startsWith(f.path));
     const f = i >= 0 ? this.injected[i]! : undefined;
     if (f && --f.times <= 0) this.injected.splice(i, 1);
+    const fault = f?.fault ?? this.chaos?.(url);
     const route = this.routes.get(url.pathname);
-    if (f?.fault.kind === 'reset') return req.socket.destroy();
-    if (f?.fault.kind === 'status') {
-      res.writeHead(f.fault.status, { 'content-type': 'application/json', ...(f.fault.retryAfter ? { 'retry-after': f.fault.retryAfter } : {}) });
-      return res.end(f.fault.body ?? JSON.stringify({ error: `injected ${f.fault.status}` }));
+    if (fault?.kind === 'reset') return req.socket.destroy();
+    if (fault?.kind === 'status') {
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
+      return res.end(fault.body ?? JSON.stringify({ error: `injected ${fault.status}` }));
     }
-    if (f?.fault.kind === 'delay') await new Promise((r) => setTimeout(r, (f.fault as { ms: number }).ms));
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     const handler = route ? undefined : this.handlers.find((h) => (h.prefix ? url.pathname.startsWith(h.path) : url.pathname === h.path));
     if (handler) {
       const closed = new Promise<void>((r) => res.on('close', () => r()));
@@ -119,13 +122,13 @@ export class FakeUpstream {
     }
     const payload = Buffer.from(typeof route.body === 'function' ? route.body(req, url) : route.body);
     const headers = { 'content-type': route.contentType ?? 'application/json', ...(etag ? { etag } : {}), ...route.headers };
-    if (f?.fault.kind === 'truncate') {
+    if (fault?.kind === 'truncate') {
       // Promise the whole body, send half, then drop the connection.
       res.writeHead(route.status ?? 200, { ...headers, 'content-length': String(payload.length) });
       res.write(payload.subarray(0, Math.floor(payload.length / 2)));
       return setTimeout(() => req.socket.destroy(), 10);
     }
-    if (f?.fault.kind === 'malformed') {
+    if (fault?.kind === 'malformed') {
       res.writeHead(route.status ?? 200, headers);
       return res.end(payload.subarray(0, Math.floor(payload.length / 2)));
     }
