@@ -37,7 +37,7 @@ export const settings = {
   NODE_ENV: [z.enum(['development', 'production', 'test']), 'development', 'production requires API_KEY'],
   REDIS_URL: [url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379', 'Redis for queues, locks, rate limits'],
   REDIS_CLUSTER_NODES: [structured(parseClusterNodes), '', 'Redis Cluster seed nodes as host:port, comma-separated; set = Cluster mode (REDIS_URL then gives only user, password and rediss: TLS; QUEUE_PREFIX must be a hash tag)'],
-  ENQUEUE_ACK_REPLICAS: [int(0, 10), '0', 'POST /jobs answers only once this many Redis replicas have the job (WAIT), else 503; 0 = once the master has it'],
+  ENQUEUE_ACK_REPLICAS: [int(0, 10), '0', 'HTTP enqueues answer only once this many Redis replicas have the job (WAIT), else 503; 0 = once the master has it'],
   ENQUEUE_ACK_TIMEOUT_MS: [int(10, 60_000), '1000', 'how long an enqueue waits for ENQUEUE_ACK_REPLICAS (within ENQUEUE_TIMEOUT_MS)'],
   DATABASE_URL: [url(['postgresql:', 'postgres:']), 'postgresql://postgres@127.0.0.1:5432/matchday', 'PostgreSQL; the database is created if missing'],
   PORT: [int(0, 65535), '3000', 'HTTP port; ROLE=worker serves only /healthz, /readyz and /metrics on it'],

@@ -45,7 +45,12 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: HttpContext)
     if (dl.redrivenAt) return reply.status(200).send({ ...view(dl), action: 'already redriven' });
     // A deterministic job id makes a double click (or two replicas) enqueue the job once.
     const jobId = `redrive-${dl.id}`;
-    const { id: newJobId } = await t.redis(ctx.producer.enqueueByName(dl.queue, dl.payload, { jobId }));
+    const { id: newJobId } = await t.redis(ctx.producer.enqueueByName(dl.queue, dl.payload, { jobId }).then(async (added) => {
+      // ENQUEUE_ACK_REPLICAS, as POST /jobs/:queue: not marked redriven until replicas have the job (a
+      // second redrive finds the same job id).
+      await ctx.producer.replicated(dl.queue);
+      return added;
+    }));
     const updated = await t.pg(ctx.db.deadLetter.update({ where: { id }, data: { redrivenAt: new Date(), redriveJobId: newJobId } }));
     return reply.status(202).send({ ...view(updated), action: 'redriven' });
   });

@@ -96,7 +96,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext) {
     const { queue, id } = jobParams(req.params);
     const { job, state } = await load(queue, id);
     if (state !== 'failed') throw new HttpError(409, `job ${id} is ${state}: only failed jobs can be retried`);
-    await t(job.retry('failed'));
+    await t(job.retry('failed').then(() => ctx.producer.replicated(queue)));
     return reply.status(202).send({ id, queue, action: 'retrying' });
   });
 }

@@ -137,9 +137,11 @@ export class Producer {
 
   /**
    * Resolves once `ack.replicas` replicas have every write made so far on the producer's connection to
-   * the master of the queue's slot (Redis WAIT, on that master's connection); throws NotReplicatedError
-   * when fewer confirm within `ack.timeoutMs`. Redis replication stays asynchronous: this narrows the
-   * window in which a failover loses an acknowledged job, it does not close it (README "Redis Cluster").
+   * the master of the queue's slot (Redis WAIT, on that master's connection; the queues, the flow
+   * producer and the idempotency script all write on it); throws NotReplicatedError when fewer confirm
+   * within `ack.timeoutMs`. Redis
+   * replication stays asynchronous: this narrows the window in which a failover loses an acknowledged
+   * job, it does not close it (README "Redis Cluster").
    */
   async replicated(name: string): Promise<void> {
     if (!this.ack.replicas) return;

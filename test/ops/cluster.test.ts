@@ -15,6 +15,8 @@ import { startTestEngine, waitFor, type TestEngine } from '../support/engine.js'
 import { child, parent, primitiveQueues } from '../support/primitive-queues.js';
 import { echo, sleepy, testQueues, ticking } from '../support/queues.js';
 import { startLocalCluster, type LocalCluster } from '../support/redis-cluster.js';
+import { queues as engineQueues } from '../../queues/index.js';
+import { registerMlRoutes } from '../../src/app/routes/predictions.js';
 
 const prefix = '{matchday}';
 const queues = [...testQueues, ...primitiveQueues];
@@ -217,6 +219,27 @@ describe('the engine on a Redis Cluster with prefix {matchday}', () => {
       cluster.resume(replica!);
       // The retry finds the job the master kept and answers once the replica has it.
       const retried = await acking.request('POST', `/jobs/${echo.name}`, { body: { value: 'not replicated' }, headers: { 'idempotency-key': 'ack-2' } });
+      expect(retried.status).toBe(200);
+    } finally {
+      cluster.resume(replica!);
+      await acking.stop();
+    }
+  });
+
+  it('with ENQUEUE_ACK_REPLICAS=1 a batch prediction (a flow) is acknowledged only once the replica has it', async () => {
+    const acking = await startTestEngine({
+      databaseUrl: db.url, prefix, queues: [...engineQueues, ...queues], extraRoutes: [registerMlRoutes],
+      env: { REDIS_CLUSTER_NODES: cluster.seeds, ROLE: 'api', ENQUEUE_ACK_REPLICAS: '1', ENQUEUE_ACK_TIMEOUT_MS: '300' },
+    });
+    const [replica] = await cluster.replicasOf(await cluster.masterOf(`${prefix}:x`));
+    try {
+      expect((await acking.request('POST', `/jobs/${echo.name}`, { body: { value: 'in sync' }, headers: { 'idempotency-key': 'ack-flow-0' } })).status).toBe(202);
+      cluster.pause(replica!);
+      const refused = await acking.request('POST', '/predictions/batch', { body: { matchIds: [1, 2] }, headers: { 'idempotency-key': 'ack-flow-1' } });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatch(/0 of 1 Redis replicas confirmed/);
+      cluster.resume(replica!);
+      const retried = await acking.request('POST', '/predictions/batch', { body: { matchIds: [1, 2] }, headers: { 'idempotency-key': 'ack-flow-1' } });
       expect(retried.status).toBe(200);
     } finally {
       cluster.resume(replica!);

@@ -71,7 +71,11 @@ export function registerMlRoutes(app: FastifyInstance, ctx: HttpContext) {
     const batchId = key.data
       ? `batch-${createHash('sha256').update(`${Q.batch}\0${key.data}`).digest('hex').slice(0, 32)}`
       : `batch-${randomUUID()}`;
-    const { created } = await t((signal) => jobs.submitBatch(selection, batchId, { signal }));
+    const { created } = await t(async (signal) => {
+      const submitted = await jobs.submitBatch(selection, batchId, { signal });
+      await ctx.producer.replicated(Q.batch); // ENQUEUE_ACK_REPLICAS, as POST /jobs/:queue
+      return submitted;
+    });
     return reply.status(created ? 202 : 200).send({ id: batchId, queue: Q.batch });
   });
 

@@ -45,7 +45,10 @@ export function socialRoutes(app: FastifyInstance, ctx: HttpContext) {
     const checked = await pg(checkReferences(ctx.sql, event));
     if ('problem' in checked) throw new HttpError(400, `invalid social event: ${checked.problem.field}: ${checked.problem.message}`, [checked.problem]);
     const jobId = event.eventId ? `se-${createHash('sha256').update(event.eventId).digest('hex').slice(0, 32)}` : `se-${randomUUID()}`;
-    const { id } = await redis(ctx.producer.enqueue(socialEvents, event, { jobId }));
+    const { id } = await redis(ctx.producer.enqueue(socialEvents, event, { jobId }).then(async (added) => {
+      await ctx.producer.replicated(socialEvents.name); // ENQUEUE_ACK_REPLICAS, as POST /jobs/:queue
+      return added;
+    }));
     return reply.status(202).send({ id, queue: socialEvents.name });
   });
 
