@@ -8,6 +8,7 @@ import { syncLive, liveChannel, liveKey } from '../../pipelines/_feeds/live.js';
 import { publisher } from '../../pipelines/_social/realtime.js';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Outbox, type OutboxEntry } from '../../src/queue/outbox.js';
+import { TokenLeases } from '../../src/queue/lease.js';
 import { SharedRateLimiter } from '../../src/upstream/rate-limit.js';
 import { cloneTestDatabase, uniquePrefix } from '../support/db.js';
 import { deleteKeysUnder } from '../support/redis-keys.js';
@@ -122,6 +123,28 @@ describe('the engine on a Redis Cluster with prefix {matchday}', () => {
     expect(live.max).toBe(2);
     await sleep(50); // releases are not awaited
     expect(await engine.deps.redis.zcard(`${prefix}:slots:cluster-test`)).toBe(0);
+  });
+
+  it('holds token leases (the agents\' per-agent limit) across two engines, and a release publishes in the same script', async () => {
+    const opts = { leaseMs: 60_000, staleMs: 30_000 };
+    // One engine on its auto-pipelined connection, the other on its plain one.
+    const a = new TokenLeases(engine.deps.redisBatched, prefix, opts);
+    const b = new TokenLeases(other.deps.redis, prefix, opts);
+    const sub = client();
+    const got: string[] = [];
+    sub.on('message', (_c, m) => got.push(m));
+    const channel = `${prefix}:leases-test`;
+    await sub.subscribe(channel);
+    expect(await a.acquire('agent:1', 'task-1', { limit: 1, order: 1, bandStart: 0 })).toEqual({ granted: true });
+    expect(await b.acquire('agent:1', 'task-2', { limit: null, order: 2, bandStart: 0 })).toEqual({ granted: false, ahead: 0 });
+    expect(await b.holders('agent:1')).toBe(1);
+    await a.release('agent:1', 'task-1', { channel, messages: ['task-1 done'] });
+    expect(await b.acquire('agent:1', 'task-2', { limit: null, order: 2, bandStart: 0 })).toEqual({ granted: true });
+    await waitFor(() => got.length > 0, 5_000, 'the release message');
+    expect(got).toEqual(['task-1 done']);
+    await b.release('agent:1', 'task-2');
+    expect(await a.holders('agent:1')).toBe(0);
+    await sub.quit();
   });
 
   it('cancels a running job through another replica (pub/sub across cluster nodes)', async () => {
