@@ -3,7 +3,6 @@
 // engine wrapper, nothing else) at the same worker concurrency, alternating rounds in one run. Each run
 // has a database of its own and removes its Redis keys at the end (leftovers.ts).
 import { Writable } from 'node:stream';
-import type { Worker } from 'bullmq';
 import { createAgentsDeps } from '../../pipelines/_agents/deps.js';
 import { BULL_PRIORITY } from '../../pipelines/_agents/schemas.js';
 import { taskJobId } from '../../pipelines/_agents/store.js';
@@ -13,19 +12,7 @@ import { sql } from '../../src/db/sql.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 import { keyPrefix, ownDatabase } from './leftovers.js';
-import { API_KEY, arg, benchEngine, fmt, median, noop, REDIS_URL, roundsArg, verdict } from './support.js';
-
-/** Resolves with jobs/s from the first completion to the n-th. */
-function measure(worker: Worker, n: number): Promise<number> {
-  return new Promise((resolve) => {
-    let done = 0;
-    let started = 0;
-    worker.on('completed', () => {
-      if (done === 0) started = performance.now();
-      if (++done === n) resolve((n - 1) / ((performance.now() - started) / 1000));
-    });
-  });
-}
+import { API_KEY, arg, benchEngine, fmt, measure, median, noop, REDIS_URL, roundsArg, verdict } from './support.js';
 
 async function bare(databaseUrl: string, n: number, concurrency: number) {
   const e = await benchEngine(keyPrefix('agents-bare'), databaseUrl, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });

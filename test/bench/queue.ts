@@ -3,7 +3,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { keyPrefix, ownDatabase } from './leftovers.js';
-import { arg, benchEngine, fmt, median, REDIS_URL, retention, roundsArg, verdict } from './support.js';
+import { arg, benchEngine, fmt, measure, median, REDIS_URL, retention, roundsArg, verdict } from './support.js';
 
 /** Queues `n` jobs while the queue is paused; `go()` resumes it so timing starts with full queues. */
 async function fill(prefix: string, n: number) {
@@ -17,18 +17,6 @@ async function fill(prefix: string, n: number) {
     })));
   }
   return { q, go: () => q.resume(), close: async () => { await q.obliterate({ force: true }); await q.close(); connection.disconnect(); } };
-}
-
-/** Waits until `n` jobs completed on `worker`, returns jobs per second from the first to the last. */
-function measure(worker: Worker, n: number): Promise<number> {
-  return new Promise((resolve) => {
-    let done = 0;
-    let started = 0;
-    worker.on('completed', () => {
-      if (done === 0) started = performance.now();
-      if (++done === n) resolve((n - 1) / ((performance.now() - started) / 1000));
-    });
-  });
 }
 
 async function bare(prefix: string, n: number, concurrency: number) {

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { Worker } from 'bullmq';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
@@ -69,4 +70,16 @@ export const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 
 export function gc() {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Waits until `n` jobs completed on `worker`, returns jobs per second from the first to the last. */
+export function measure(worker: Worker, n: number): Promise<number> {
+  return new Promise((resolve) => {
+    let done = 0;
+    let started = 0;
+    worker.on('completed', () => {
+      if (done === 0) started = performance.now();
+      if (++done === n) resolve((n - 1) / ((performance.now() - started) / 1000));
+    });
+  });
 }
