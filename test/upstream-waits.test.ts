@@ -97,11 +97,16 @@ describe('an open circuit breaker', () => {
   it('is waited out without spending attempts, the waiting jobs waking at different times', async () => {
     espn.fail({ kind: 'status', status: 500 }, 10_000, '/eng.1/');
     const dates = Array.from({ length: 10 }, (_, i) => `202507${String(i + 10).padStart(2, '0')}`);
-    const ids = await Promise.all(dates.map(enqueue));
+    // Four jobs open the breaker (volume 4); the six enqueued after it opened meet it open. (All ten at
+    // once let a loaded machine send most of them out before the fourth failure came back.)
+    const ids: string[] = [];
+    for (const d of dates.slice(0, 4)) ids.push(await enqueue(d));
+    await waitFor(async () => /^matchday_circuit_transitions_total\{upstream="espn",to="open"\} [1-9]/m.test(await metrics()), 15_000, 'the breaker to open');
+    ids.push(...(await Promise.all(dates.slice(4).map(enqueue))));
     const requestsFor = (d: string) => espn.requests.filter((r) => r.path.includes(`dates=${d}`)).length;
     const jobs = async () => Promise.all(ids.map(async (id, i) => ({ job: (await scoreboards().getJob(id))!, requests: requestsFor(dates[i]!) })));
 
-    // The first failures open the breaker (volume 4); the jobs that meet it go back to delayed untried.
+    // The jobs that meet the open breaker go back to delayed untried.
     const untried = await waitFor(async () => {
       const all = await jobs();
       const waiting = [];
