@@ -66,6 +66,12 @@ if redis.call('ZSCORE', KEYS[1], token) then
   redis.call('PEXPIRE', KEYS[1], ttl)
   return {1, 0}
 end
+-- Nobody waits (the usual case): take a free lease without going through the line.
+if redis.call('ZCARD', KEYS[2]) == 0 and redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now + lease, token)
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  return {1, 0}
+end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[4], token)
 redis.call('ZADD', KEYS[3], now, token)
 local rank = redis.call('ZRANK', KEYS[2], token)
