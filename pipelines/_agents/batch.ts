@@ -15,6 +15,9 @@ export interface ClaimKey {
   attempt: number;
 }
 
+/** What a task's end changed (with `agentId` for its event). */
+export type FinishedRow = Pick<TaskRow, 'id' | 'agentId' | 'status' | 'error' | 'agentOsRunId' | 'finishedAt'>;
+
 export interface FinishKey {
   id: number;
   status: 'COMPLETED' | 'FAILED' | 'TIMED_OUT';
@@ -55,9 +58,13 @@ export function taskBatches(ex: Executor) {
     return byId(rows, keys);
   });
 
-  /** Ends a running task with its outcome; null when it is no longer running (cancelled meanwhile). */
+  /**
+   * Ends a running task with its outcome; null when it is no longer running (cancelled meanwhile). Only
+   * what the end changed comes back (the caller holds the rest of the row): reading the whole row again,
+   * input and output JSON included, cost more than the update.
+   */
   const finish = coalesce(async (keys: FinishKey[]) => {
-    const rows = await ex.query<TaskRow>(sql`
+    const rows = await ex.query<FinishedRow>(sql`
       WITH x AS (
         SELECT * FROM unnest(${keys.map((k) => k.id)}::int[], ${keys.map((k) => k.status)}::text[],
           ${keys.map((k) => (k.output === undefined ? null : JSON.stringify(k.output)))}::jsonb[], ${keys.map((k) => k.error ?? null)}::text[]) AS x(id, status, output, error)
@@ -65,7 +72,7 @@ export function taskBatches(ex: Executor) {
       moved AS (
         UPDATE agent_tasks t SET status = x.status::"TaskStatus", output = x.output, error = x.error, finished_at = now()
         FROM x WHERE t.id = ANY(${keys.map((k) => k.id)}::int[]) AND t.id = x.id AND t.status = 'RUNNING'
-        RETURNING ${TASK_COLUMNS}
+        RETURNING t.id, t.agent_id AS "agentId", t.status, t.error, t.agent_os_run_id AS "agentOsRunId", t.finished_at AS "finishedAt"
       ), ev AS (
         INSERT INTO agent_events (agent_id, task_id, type, severity, message)
         SELECT "agentId", id, 'task.' || lower(status::text), (CASE WHEN status = 'COMPLETED' THEN 'INFO' ELSE 'ERROR' END)::"EventSeverity",

@@ -141,7 +141,8 @@ async function end(task: store.TaskWithAgent, o: Exclude<Outcome, { wait: number
   const d = ctx.deps;
   const row = o.done === 'CANCELLED'
     ? (await store.cancel(d.sql, task.id, o.error)) ?? (await store.loadTask(d.sql, task.id))
-    : await d.taskBatches.finish({ id: task.id, status: o.done, ...(o.done === 'COMPLETED' ? { output: o.output } : { error: o.error }) });
+    : await d.taskBatches.finish({ id: task.id, status: o.done, ...(o.done === 'COMPLETED' ? { output: o.output } : { error: o.error }) }).then((ended) =>
+        ended && { ...task, ...ended, output: o.done === 'COMPLETED' ? (o.output ?? null) : null });
   if (!row) {
     void d.admission.release(task.agentId, task.id);
     return { skipped: 'the task ended elsewhere' };
