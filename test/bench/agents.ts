@@ -12,7 +12,7 @@ import { sql } from '../../src/db/sql.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 import { keyPrefix, ownDatabase } from './leftovers.js';
-import { API_KEY, arg, benchEngine, fmt, measure, median, noop, REDIS_URL, roundsArg, verdict } from './support.js';
+import { API_KEY, arg, benchEngine, cpuLine, cpuPerJob, cpuSample, fmt, measure, median, noop, REDIS_URL, roundsArg, verdict } from './support.js';
 
 async function bare(databaseUrl: string, n: number, concurrency: number) {
   const e = await benchEngine(keyPrefix('agents-bare'), databaseUrl, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
@@ -20,11 +20,13 @@ async function bare(databaseUrl: string, n: number, concurrency: number) {
   await q.pause();
   for (let i = 0; i < n; i += 1_000) await e.deps.enqueueBulk(noop, Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({ payload: { n: i + k } })));
   const rate = measure(e.workers!.workers.get(noop.name)!, n);
+  const before = await cpuSample(e.deps.redis);
   await q.resume();
   const r = await rate;
+  const cpu = cpuPerJob(before, await cpuSample(e.deps.redis), n);
   await q.obliterate({ force: true });
   await e.stop();
-  return r;
+  return { rate: r, cpu };
 }
 
 async function agentsEngine(databaseUrl: string, concurrency: number): Promise<Engine> {
@@ -56,8 +58,10 @@ async function agents(databaseUrl: string, n: number, agentCount: number, limit:
   const rate = measure(e.workers!.workers.get(agentTask.name)!, n);
   const resumedAt = new Date();
   await db.execute(sql`UPDATE agent_tasks SET created_at = ${resumedAt.toISOString().slice(0, -1)}::timestamp`);
+  const before = await cpuSample(e.deps.redis);
   await q.resume();
   const r = await rate;
+  const cpu = cpuPerJob(before, await cpuSample(e.deps.redis), n);
   const stats = await db.one<{ completed: string; p99: number; maxRunning: number }>(sql`
     SELECT count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
            percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000) AS p99,
@@ -73,7 +77,7 @@ async function agents(databaseUrl: string, n: number, agentCount: number, limit:
   const deferred = (await e.metrics.jobsDeferred.get()).values.reduce((sum, v) => sum + v.value, 0);
   await q.obliterate({ force: true });
   await e.stop();
-  return { rate: r, p99: stats.p99, completed: Number(stats.completed), most: overlap.most, deferred };
+  return { rate: r, cpu, p99: stats.p99, completed: Number(stats.completed), most: overlap.most, deferred };
 }
 
 export async function run(args: string[]) {
@@ -84,19 +88,26 @@ export async function run(args: string[]) {
   const rounds = roundsArg(args, 2);
   const databaseUrl = await ownDatabase('agents');
   console.log(`agent tasks: ${fmt(n)} no-op tasks across ${agentCount} agents (limit ${limit} each), worker concurrency ${concurrency}, ${rounds} alternating rounds`);
-  const bares: number[] = [];
+  const bares: Array<Awaited<ReturnType<typeof bare>>> = [];
   const runs: Array<Awaited<ReturnType<typeof agents>>> = [];
   const ratios: number[] = [];
   for (let i = 0; i < rounds; i++) {
     bares.push(await bare(databaseUrl, n, concurrency));
     runs.push(await agents(databaseUrl, n, agentCount, limit, concurrency));
     const a = runs.at(-1)!;
-    ratios.push(a.rate / bares.at(-1)!);
-    console.log(`  round ${i + 1}: engine no-op ${fmt(bares.at(-1)!)} jobs/s; agent tasks ${fmt(a.rate)} tasks/s, p99 queue wait ${fmt(a.p99)} ms, ${fmt(a.completed)} completed, most in flight per agent ${a.most}, ${fmt(a.deferred)} runs deferred (agent at its limit): ratio ${fmt(ratios.at(-1)!, 3)}`);
+    const b = bares.at(-1)!;
+    ratios.push(a.rate / b.rate);
+    console.log(`  round ${i + 1}: engine no-op ${fmt(b.rate)} jobs/s; agent tasks ${fmt(a.rate)} tasks/s, p99 queue wait ${fmt(a.p99)} ms, ${fmt(a.completed)} completed, most in flight per agent ${a.most}, ${fmt(a.deferred)} runs deferred (agent at its limit): ratio ${fmt(ratios.at(-1)!, 3)}`);
+    console.log(`    engine no-op: ${cpuLine(b.cpu)}`);
+    console.log(`    agent tasks:  ${cpuLine(a.cpu)}`);
   }
   const ratio = median(ratios);
-  console.log(`engine no-op jobs (baseline): median ${fmt(median(bares))} jobs/s`);
+  const cpuRatio = median(runs.map((a, i) => bares[i]!.cpu.total / a.cpu.total));
+  console.log(`engine no-op jobs (baseline): median ${fmt(median(bares.map((b) => b.rate)))} jobs/s`);
   console.log(`agent tasks:                  median ${fmt(median(runs.map((r) => r.rate)))} tasks/s, p99 queue wait median ${fmt(median(runs.map((r) => r.p99)))} ms (${fmt(n)} tasks queued at once)`);
   console.log(`per-agent limit held: ${runs.every((r) => r.most <= limit && r.completed === n) ? 'yes' : 'NO'} (most in flight for one agent: ${Math.max(...runs.map((r) => r.most))})`);
+  // Engine, Redis and PostgreSQL share this machine's cores: when both sides are CPU-bound, the ratio of
+  // their CPU per job is the most the throughput ratio can be here.
+  console.log(`CPU per job, no-op job / agent task (engine + Redis + PostgreSQL): median ${fmt(cpuRatio, 3)} (the throughput ratio's ceiling when the cores are the limit)`);
   console.log(`ratio agent tasks/engine no-op: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ 0.5) ${verdict(ratio >= 0.5)}`);
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { Worker } from 'bullmq';
 import { z } from 'zod';
@@ -83,3 +84,59 @@ export function measure(worker: Worker, n: number): Promise<number> {
     });
   });
 }
+
+/** CPU time (µs) spent so far by this process, by the Redis server and by the PostgreSQL server. */
+export interface CpuSample {
+  node: number;
+  redis: number;
+  /** null where /proc cannot be read (not Linux, or PostgreSQL runs elsewhere). */
+  postgres: number | null;
+}
+
+const CLOCK_TICK_US = 10_000; // USER_HZ = 100 on Linux
+function postgresCpu(): number | null {
+  try {
+    let ticks = 0;
+    let found = false;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+      found = true;
+    }
+    return found ? ticks * CLOCK_TICK_US : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the CPU went: this process, the Redis server (INFO cpu) and the PostgreSQL server (its
+ * processes' /proc times, ended backends excluded: they are counted while they live). On a machine
+ * whose cores all three share, the sum per job bounds the throughput.
+ */
+export async function cpuSample(redis: { info(section: string): Promise<string> }): Promise<CpuSample> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  const u = process.cpuUsage();
+  return { node: u.user + u.system, redis: (field('used_cpu_sys') + field('used_cpu_user')) * 1e6, postgres: postgresCpu() };
+}
+
+/** µs of CPU per job between two samples, by process. */
+export function cpuPerJob(a: CpuSample, b: CpuSample, jobs: number) {
+  const per = (x: number, y: number) => (y - x) / jobs;
+  const node = per(a.node, b.node);
+  const redis = per(a.redis, b.redis);
+  const postgres = a.postgres === null || b.postgres === null ? null : per(a.postgres, b.postgres);
+  return { node, redis, postgres, total: node + redis + (postgres ?? 0) };
+}
+
+export const cpuLine = (c: ReturnType<typeof cpuPerJob>) =>
+  `CPU per job ${fmt(c.total)} µs (engine ${fmt(c.node)}, Redis ${fmt(c.redis)}, PostgreSQL ${c.postgres === null ? 'n/a' : fmt(c.postgres)})`;
