@@ -130,7 +130,7 @@ export async function insertTask(ex: Executor, t: { agentId: number; kind: TaskK
   const row = await ex.maybeOne<TaskRow>(sql`
     INSERT INTO agent_tasks AS t (agent_id, kind, input, priority, workflow_run_id, step_key, request_key)
     VALUES (${t.agentId}, ${t.kind}, ${input}::jsonb, ${t.priority}::"TaskPriority", ${t.workflowRunId ?? null}::int, ${t.stepKey ?? null}, ${t.requestKey ?? null})
-    ON CONFLICT (request_key) DO NOTHING
+    ON CONFLICT (request_key) WHERE request_key IS NOT NULL DO NOTHING
     RETURNING ${TASK_COLUMNS}`);
   if (row) return { task: row, created: true };
   const first = await ex.one<TaskRow & { same: boolean }>(sql`
