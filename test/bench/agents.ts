@@ -108,6 +108,6 @@ export async function run(args: string[]) {
   console.log(`per-agent limit held: ${runs.every((r) => r.most <= limit && r.completed === n) ? 'yes' : 'NO'} (most in flight for one agent: ${Math.max(...runs.map((r) => r.most))})`);
   // Engine, Redis and PostgreSQL share this machine's cores: when both sides are CPU-bound, the ratio of
   // their CPU per job is the most the throughput ratio can be here.
-  console.log(`CPU per job, no-op job / agent task (engine + Redis + PostgreSQL): median ${fmt(cpuRatio, 3)} (the throughput ratio's ceiling when the cores are the limit)`);
+  console.log(`CPU per job, no-op job / agent task (engine + Redis + PostgreSQL): median ${fmt(cpuRatio, 3)} (where the cores are the limit, about as high as the ratio can go)`);
   console.log(`ratio agent tasks/engine no-op: median of ${rounds} rounds ${fmt(ratio, 3)} (target ≥ 0.5) ${verdict(ratio >= 0.5)}`);
 }
