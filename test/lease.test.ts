@@ -51,7 +51,7 @@ describe('TokenLeases', () => {
     expect(await redis.zcard(l.lineKey('k2'))).toBe(0);
   });
 
-  it('takes a free lease at once when nobody waits, and leaves nothing in the line', async () => {
+  it('takes a free lease when nobody waits, leaving nothing behind in the line, and frees it on release', async () => {
     const l = new TokenLeases(redis, prefix, { leaseMs: 60_000, staleMs: 30_000 });
     expect(await l.acquire('k3', 'a', o(3, 1))).toEqual({ granted: true });
     expect(await redis.exists(l.lineKey('k3'), `${l.lineKey('k3').replace(/:line$/, '')}:seen`)).toBe(0);

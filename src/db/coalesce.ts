@@ -4,8 +4,8 @@
 // PostgreSQL reply call in the same turn), and calls that arrive while a batch is in flight wait for it
 // and then go together as the next batch: an idle engine adds one turn of the loop (microseconds), a
 // busy one sends one statement for many jobs. Sending a lone first call at once instead made batches
-// alternate between one call and all the others (median batch 1 in the agents benchmark). Nothing is deferred past the caller's await: each caller resolves only once
-// its own item was written (or read).
+// alternate between one call and all the others (median batch 1 in the agents benchmark). Nothing is
+// deferred past the caller's await: each caller resolves only once its own item was written (or read).
 
 export interface CoalesceOptions {
   /** Largest batch sent as one statement (default 256). */
