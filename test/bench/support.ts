@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
-import { defineQueue } from '../../src/queue/define.js';
+import { defineQueue, type QueueDefinition } from '../../src/queue/define.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The PostgreSQL server the benchmarks use; each run makes a database of its own there (see leftovers.ts). */
@@ -28,11 +28,11 @@ export const noop = defineQueue({
 
 export const devNull = () => new Writable({ write(_c, _e, cb) { cb(); } });
 
-export async function benchEngine(prefix: string, databaseUrl: string, env: Record<string, string> = {}): Promise<Engine> {
+export async function benchEngine(prefix: string, databaseUrl: string, env: Record<string, string> = {}, queues: QueueDefinition[] = [noop]): Promise<Engine> {
   const config = loadConfig({
     REDIS_URL, DATABASE_URL: databaseUrl, API_KEY, PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', SCHEDULES_ENABLED: 'false', ...env,
   });
-  return startEngine({ config, queues: [noop], log: createLogger(config.LOG_LEVEL, [API_KEY], devNull()) });
+  return startEngine({ config, queues, log: createLogger(config.LOG_LEVEL, [API_KEY], devNull()) });
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
