@@ -4,7 +4,7 @@
 // their two event rows, its two updates published with the lease's release. No agent status, job
 // generation or attempt checks, no metrics, no task view in the messages, no deadline, no retries.
 //
-// Two shapes of it, each measured against the engine's no-op jobs like the agent tasks:
+// Three shapes of it, each measured against the engine's no-op jobs like the agent tasks:
 // - `apart`: the start is written (and committed, without waiting for the flush) before the task's work,
 //   its end after: what a task with external effects needs, so that a cancel or another replica finds
 //   it running and a crash never runs its effects twice;
@@ -12,7 +12,7 @@
 //   be written so;
 // - `none`: no database at all (the job, the lease and the updates): what any design pays before it
 //   writes a row.
-// Neither is a way to run agent tasks: they show how high the ratio can go on this machine.
+// None of them is a way to run agent tasks: they show how high the ratio can go on the machine at hand.
 import { z } from 'zod';
 import { coalesce } from '../../src/db/coalesce.js';
 import type { Executor } from '../../src/db/executor.js';
