@@ -18,7 +18,7 @@ import { startEngine, type Engine } from '../../src/engine.js';
 import { createLogger } from '../../src/logger.js';
 import { floorJob, floorQueue, type FloorShape } from './agents-floor.js';
 import { keyPrefix, ownDatabase } from './leftovers.js';
-import { API_KEY, arg, benchEngine, cpuLine, cpuPerJob, cpuSample, fmt, measure, median, noop, REDIS_URL, roundsArg, verdict } from './support.js';
+import { API_KEY, arg, benchEngine, cpuLine, cpuPerJob, cpuSample, fmt, measure, median, noop, REDIS_URL, roundsArg, UsageError, verdict } from './support.js';
 
 async function bare(databaseUrl: string, n: number, concurrency: number) {
   const e = await benchEngine(keyPrefix('agents-bare'), databaseUrl, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
@@ -123,7 +123,9 @@ export async function run(args: string[]) {
   const limit = arg(args, 'limit', 2);
   const concurrency = arg(args, 'concurrency', 50);
   const rounds = roundsArg(args, 2);
-  const withFloor = arg(args, 'floor', 1, 0) === 1;
+  const floorFlag = arg(args, 'floor', 1, 0);
+  if (floorFlag > 1) throw new UsageError(`--floor: expected 0 (leave the floor out) or 1, got ${floorFlag}`);
+  const withFloor = floorFlag === 1;
   const databaseUrl = await ownDatabase('agents');
   console.log(`agent tasks: ${fmt(n)} no-op tasks across ${agentCount} agents (limit ${limit} each), worker concurrency ${concurrency}, ${rounds} alternating rounds`);
   const bares: Array<Awaited<ReturnType<typeof bare>>> = [];
