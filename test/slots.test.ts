@@ -16,7 +16,9 @@ beforeAll(() => {
   other = new Redis(TEST_REDIS_URL);
 });
 afterAll(async () => {
-  await Promise.all([redis.quit(), other.quit()]);
+  // Every command was awaited: close the sockets now rather than wait for the server's close after QUIT.
+  redis.disconnect();
+  other.disconnect();
 });
 
 /** A call that records how many calls (of every Slots sharing `live`) run at once. */
