@@ -116,7 +116,9 @@ describe('an open circuit breaker', () => {
     expect(await metrics()).toMatch(/^matchday_circuit_transitions_total\{upstream="espn",to="open"\} [1-9]/m);
     // Their wake-up times (the delayed set's scores) spread over up to half a reset period after the probe time.
     const wakeAt = await Promise.all(untried.map(async (j) => Math.floor(Number(await engine.deps.redis.zscore(`${prefix}:${SCOREBOARD}:delayed`, j.id!)) / 0x1000)));
-    expect(new Set(wakeAt).size).toBe(wakeAt.length);
+    // Jittered uniformly over 1 s: two of the five or six may share a millisecond by chance (≈ 1.5 %), hardly
+    // three or two pairs; all at once would be one value.
+    expect(new Set(wakeAt).size).toBeGreaterThanOrEqual(wakeAt.length - 1);
     expect(Math.max(...wakeAt) - Math.min(...wakeAt)).toBeGreaterThan(100);
 
     // Through several open, half-open and reopen rounds, a job's attempts are its requests, never more.
