@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentsChannel } from '../../pipelines/_agents/publish.js';
+import { waitFor } from '../support/engine.js';
 import { TEST_REDIS_URL } from '../support/services.js';
 import { createAgent, createTask, taskIn, useAgentsEngine } from './support.js';
 
@@ -39,7 +40,11 @@ describe('agent tasks', () => {
     expect(creates.at(-1)!.headers['idempotency-key']).toBe(`task-${task.id}`);
     expect(creates.at(-1)!.headers.authorization).toBe('Bearer agent-os-secret-token');
     expect(JSON.parse(creates.at(-1)!.body)).toMatchObject({ agent: 'match-preview-writer', input: { match_id: '9001' }, metadata: { task_id: String(task.id) } });
-    const updates = messages.filter((m) => m.event === 'agentTaskUpdate' && m.data.id === task.id).map((m) => m.data.status);
+    // Updates go out after the change commits and are not waited for: the last may trail the row.
+    const updates = await waitFor(() => {
+      const statuses = messages.filter((m) => m.event === 'agentTaskUpdate' && m.data.id === task.id).map((m) => m.data.status);
+      return statuses.includes('COMPLETED') && statuses;
+    }, 5_000, 'the COMPLETED update');
     expect(updates).toEqual(expect.arrayContaining(['QUEUED', 'RUNNING', 'COMPLETED']));
     const msg = messages.find((m) => m.event === 'agentTaskUpdate' && m.data.id === task.id);
     expect(msg).toMatchObject({ version: 1, agentId: String(agent), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
@@ -53,7 +58,7 @@ describe('agent tasks', () => {
     const task = await createTask(f.engine, agent, { kind: 'agent-os' });
     const done = await taskIn(f.engine, task.id, ['COMPLETED', 'FAILED']);
     expect(done).toMatchObject({ status: 'FAILED', attempts: 1, error: expect.stringContaining('TOOL_ERROR') });
-    expect(messages.some((m) => m.event === 'agentError' && m.data.taskId === task.id)).toBe(true);
+    await waitFor(() => messages.some((m) => m.event === 'agentError' && m.data.taskId === task.id), 5_000, 'the agentError message');
   });
 
   it('times an Agent OS run out at the kind\'s deadline and cancels the run', async () => {
@@ -134,7 +139,7 @@ describe('agent tasks', () => {
     expect(Date.parse(b.startedAt)).toBeLessThanOrEqual(Date.parse(a.startedAt));
     const types = (await f.engine.request('GET', `/agents/${agent}/events`)).body.items.map((e: any) => e.type);
     expect(types).toEqual(expect.arrayContaining(['agent.stopped', 'agent.started']));
-    expect(messages.some((m) => m.event === 'agentStatusUpdate' && m.agentId === String(agent) && m.data.type === 'agent.stopped')).toBe(true);
+    await waitFor(() => messages.some((m) => m.event === 'agentStatusUpdate' && m.agentId === String(agent) && m.data.type === 'agent.stopped'), 5_000, 'the agent.stopped update');
   });
 
   it('starts an engine job (enqueue kind) and completes with its result', async () => {
@@ -151,7 +156,7 @@ describe('agent tasks', () => {
       await taskIn(f.engine, t.id, ['FAILED']);
     }
     await expect.poll(async () => (await f.engine.request('GET', `/agents/${agent}`)).body.status, { timeout: 5_000 }).toBe('ERROR');
-    expect(messages.some((m) => m.event === 'agentStatusUpdate' && m.agentId === String(agent) && m.data.type === 'agent.error' && m.data.status === 'ERROR')).toBe(true);
+    await waitFor(() => messages.some((m) => m.event === 'agentStatusUpdate' && m.agentId === String(agent) && m.data.type === 'agent.error' && m.data.status === 'ERROR'), 5_000, 'the agent.error update');
     expect((await f.engine.request('GET', `/agents/${agent}/health`)).body).toMatchObject({ healthy: false, consecutiveFailures: 2 });
     const waiting = await createTask(f.engine, agent, { kind: 'noop' });
     await expect.poll(async () => (await f.engine.request('GET', `/agents/${agent}/status`)).body.waitingForStart, { timeout: 5_000 }).toBe(1);
