@@ -15,24 +15,37 @@ import { loadConfig } from '../../src/config.js';
 import type { PoolExecutor } from '../../src/db/executor.js';
 import { sql } from '../../src/db/sql.js';
 import { startEngine, type Engine } from '../../src/engine.js';
+import type { QueueDefinition } from '../../src/queue/define.js';
+import type { BulkItem } from '../../src/queue/producer.js';
 import { createLogger } from '../../src/logger.js';
 import { floorJob, floorQueue, type FloorShape } from './agents-floor.js';
 import { keyPrefix, ownDatabase } from './leftovers.js';
 import { API_KEY, arg, benchEngine, cpuLine, cpuPerJob, cpuSample, fmt, measure, median, noop, REDIS_URL, roundsArg, UsageError, verdict } from './support.js';
 
-async function bare(databaseUrl: string, n: number, concurrency: number) {
-  const e = await benchEngine(keyPrefix('agents-bare'), databaseUrl, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
-  const q = e.producer.queue(noop.name);
-  await q.pause();
-  for (let i = 0; i < n; i += 1_000) await e.deps.enqueueBulk(noop, Array.from({ length: Math.min(1_000, n - i) }, (_, k) => ({ payload: { n: i + k } })));
-  const rate = measure(e.workers!.workers.get(noop.name)!, n);
+/** Enqueues `jobs` on `queue` while it is paused: every job waits when the clock starts. */
+async function queuePaused<D extends QueueDefinition>(e: Engine, queue: D, jobs: ReadonlyArray<BulkItem<D>>) {
+  await e.producer.queue(queue.name).pause();
+  for (let i = 0; i < jobs.length; i += 1_000) await e.deps.enqueueBulk(queue, jobs.slice(i, i + 1_000));
+}
+
+/** Resumes `queue` and times its `n` jobs to the last: jobs/s and CPU per job; then empties it and stops the engine. */
+async function drain(e: Engine, queue: QueueDefinition, n: number, afterDrain: () => Promise<void> = async () => {}) {
+  const q = e.producer.queue(queue.name);
+  const rate = measure(e.workers!.workers.get(queue.name)!, n);
   const before = await cpuSample(e.deps.redis);
   await q.resume();
   const r = await rate;
   const cpu = cpuPerJob(before, await cpuSample(e.deps.redis), n);
+  await afterDrain();
   await q.obliterate({ force: true });
   await e.stop();
   return { rate: r, cpu };
+}
+
+async function bare(databaseUrl: string, n: number, concurrency: number) {
+  const e = await benchEngine(keyPrefix('agents-bare'), databaseUrl, { ROLE: 'worker', CONCURRENCY: `bench-noop=${concurrency}` });
+  await queuePaused(e, noop, Array.from({ length: n }, (_, i) => ({ payload: { n: i } })));
+  return drain(e, noop, n);
 }
 
 /** `n` queued no-op tasks spread over `agentCount` agents in a shuffled order (the tables emptied first). */
@@ -58,19 +71,13 @@ async function floor(databaseUrl: string, shape: FloorShape, n: number, agentCou
   const queue = floorQueue(shape);
   const e = await benchEngine(keyPrefix(`agents-floor-${shape}`), databaseUrl, { ROLE: 'worker', CONCURRENCY: `${queue.name}=${concurrency}`, LOG_LEVEL: 'warn' }, [queue]);
   const tasks = await seed(e.deps.sql, n, agentCount, limit);
-  const q = e.producer.queue(queue.name);
-  await q.pause();
-  for (let i = 0; i < tasks.length; i += 1_000) await e.deps.enqueueBulk(queue, tasks.slice(i, i + 1_000).map((t) => floorJob(t, limit)));
-  const rate = measure(e.workers!.workers.get(queue.name)!, n);
-  const before = await cpuSample(e.deps.redis);
-  await q.resume();
-  const r = await rate;
-  const cpu = cpuPerJob(before, await cpuSample(e.deps.redis), n);
-  const { completed } = await e.deps.sql.one<{ completed: number }>(sql`SELECT count(*)::int AS completed FROM agent_tasks WHERE status = 'COMPLETED'`);
-  await q.obliterate({ force: true });
-  await e.stop();
+  await queuePaused(e, queue, tasks.map((t) => floorJob(t, limit)));
+  let completed = 0;
+  const r = await drain(e, queue, n, async () => {
+    ({ completed } = await e.deps.sql.one<{ completed: number }>(sql`SELECT count(*)::int AS completed FROM agent_tasks WHERE status = 'COMPLETED'`));
+  });
   if (shape !== 'none' && completed !== n) throw new Error(`floor ${shape}: ${completed} of ${n} tasks completed`);
-  return { rate: r, cpu };
+  return r;
 }
 
 async function agentsEngine(databaseUrl: string, concurrency: number): Promise<Engine> {
@@ -87,34 +94,26 @@ async function agents(databaseUrl: string, n: number, agentCount: number, limit:
   const e = await agentsEngine(databaseUrl, concurrency);
   const db = e.deps.sql;
   const tasks = await seed(db, n, agentCount, limit);
-  const q = e.producer.queue(agentTask.name);
-  await q.pause();
-  for (let i = 0; i < tasks.length; i += 1_000) {
-    await e.deps.enqueueBulk(agentTask, tasks.slice(i, i + 1_000).map((t) => ({ payload: { taskId: t.id, agentId: t.agentId, generation: 0, priority: 'MEDIUM' as const }, jobId: taskJobId(t.id, 0), priority: BULL_PRIORITY.MEDIUM })));
-  }
-  const rate = measure(e.workers!.workers.get(agentTask.name)!, n);
-  const resumedAt = new Date();
-  await db.execute(sql`UPDATE agent_tasks SET created_at = ${resumedAt.toISOString().slice(0, -1)}::timestamp`);
-  const before = await cpuSample(e.deps.redis);
-  await q.resume();
-  const r = await rate;
-  const cpu = cpuPerJob(before, await cpuSample(e.deps.redis), n);
-  const stats = await db.one<{ completed: string; p99: number; maxRunning: number }>(sql`
-    SELECT count(*) FILTER (WHERE status = 'COMPLETED') AS completed,
-           percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000) AS p99,
-           0 AS "maxRunning"
-    FROM agent_tasks`);
-  // The limit held: no agent ever had more than `limit` tasks whose run intervals overlap.
-  const overlap = await db.one<{ most: number }>(sql`
-    SELECT coalesce(max(depth), 0)::int AS most FROM (
-      SELECT sum(d) OVER (PARTITION BY agent_id ORDER BY at, d) AS depth FROM (
-        SELECT agent_id, started_at AS at, 1 AS d FROM agent_tasks UNION ALL SELECT agent_id, finished_at, -1 FROM agent_tasks
-      ) edges
-    ) x`);
-  const deferred = (await e.metrics.jobsDeferred.get()).values.reduce((sum, v) => sum + v.value, 0);
-  await q.obliterate({ force: true });
-  await e.stop();
-  return { rate: r, cpu, p99: stats.p99, completed: Number(stats.completed), most: overlap.most, deferred };
+  await queuePaused(e, agentTask, tasks.map((t) => ({ payload: { taskId: t.id, agentId: t.agentId, generation: 0, priority: 'MEDIUM' as const }, jobId: taskJobId(t.id, 0), priority: BULL_PRIORITY.MEDIUM })));
+  // Queue waits are measured from the moment the queue resumes.
+  await db.execute(sql`UPDATE agent_tasks SET created_at = ${new Date().toISOString().slice(0, -1)}::timestamp`);
+  let after = { completed: 0, p99: 0, most: 0, deferred: 0 };
+  const r = await drain(e, agentTask, n, async () => {
+    const stats = await db.one<{ completed: number; p99: number }>(sql`
+      SELECT count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000) AS p99
+      FROM agent_tasks`);
+    // The limit held: no agent ever had more than `limit` tasks whose run intervals overlap.
+    const overlap = await db.one<{ most: number }>(sql`
+      SELECT coalesce(max(depth), 0)::int AS most FROM (
+        SELECT sum(d) OVER (PARTITION BY agent_id ORDER BY at, d) AS depth FROM (
+          SELECT agent_id, started_at AS at, 1 AS d FROM agent_tasks UNION ALL SELECT agent_id, finished_at, -1 FROM agent_tasks
+        ) edges
+      ) x`);
+    const deferred = (await e.metrics.jobsDeferred.get()).values.reduce((sum, v) => sum + v.value, 0);
+    after = { completed: stats.completed, p99: stats.p99, most: overlap.most, deferred };
+  });
+  return { ...r, ...after };
 }
 
 export async function run(args: string[]) {
